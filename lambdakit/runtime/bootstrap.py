@@ -1,0 +1,298 @@
+"""What runs inside an execution environment: load the handler (INIT), then serve invokes.
+
+Modelled on AWS's Python runtime interface client (awslambdaric `bootstrap.py`): the same
+handler loading rules, `Runtime.*` error types, error payload fields and log formats.
+It talks to the service over one pipe instead of the Runtime API's HTTP.
+"""
+
+import importlib
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+
+from . import envtime
+from .context import LambdaContext
+
+ERROR_LOG_INDENT = "\u00a0"  # awslambdaric indents error log lines with NO-BREAK SPACE
+UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
+    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
+    "or can be applied automatically. To determine if the runtime has been updated, check the "
+    "runtime version in the INIT_START log entry. If this error correlates with a change in the "
+    "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
+    "previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r")
+
+
+class Fault(Exception):
+    """A runtime fault with one of AWS's `Runtime.*` error types."""
+
+    def __init__(self, error_type, message, trace=None):
+        super().__init__(message)
+        self.error_type, self.message, self.trace = error_type, message, trace
+
+
+def make_error(message, error_type, stack_trace, request_id=None):
+    return {"errorMessage": message or "", "errorType": error_type or "",
+            "requestId": request_id if request_id is not None else "",
+            "stackTrace": stack_trace or []}
+
+
+def user_stack(tb):
+    """Format the traceback from the first frame outside the runtime, as awslambdaric does."""
+    frames = traceback.extract_tb(tb)
+    for i, frame in enumerate(frames):
+        if "/bootstrap.py" not in frame.filename:
+            return traceback.format_list(frames[i:])
+    return traceback.format_list(frames)
+
+
+def error_log_text(error):
+    """The `[ERROR] Type: message` log event with its traceback, one event, newline-joined."""
+    head = "[ERROR]"
+    if error["errorType"]:
+        head += " " + error["errorType"] + (":" if error["errorMessage"] else "")
+    if error["errorMessage"]:
+        head += " " + error["errorMessage"]
+    lines = [head, "Traceback (most recent call last):"]
+    for element in error["stackTrace"]:
+        for line in element.splitlines() or [""]:
+            stripped = line.lstrip(" ")
+            lines.append(ERROR_LOG_INDENT * (len(line) - len(stripped)) + stripped)
+    return "\n".join(lines) + "\n"
+
+
+def load_handler(handler):
+    try:
+        module_name, function_name = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {e}")
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise Fault("Runtime.BuiltInModuleConflict",
+                        f"Cannot use built-in module {module_name} as a handler module")
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as e:
+        raise Fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}")
+    except SyntaxError as e:
+        trace = [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']
+        raise Fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {e}", trace)
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise Fault("Runtime.HandlerNotFound",
+                    f"Handler '{function_name}' missing on module '{module_name}'")
+
+
+class OutputCapture:
+    """Collects what the handler prints and logs for one phase, up to a byte limit."""
+
+    def __init__(self, limit_bytes, fd_file):
+        self.limit = limit_bytes
+        self.fd_file = fd_file  # fd 1 and 2 point here: output of C code and subprocesses
+        self.reset()
+
+    def reset(self):
+        self.parts, self.size, self.dropped = [], 0, 0
+
+    def write(self, text):
+        if self.size + len(text) <= self.limit:
+            self.parts.append(text)
+            self.size += len(text)
+        else:
+            self.dropped += len(text)
+
+    def take(self):
+        if os.fstat(self.fd_file).st_size:
+            os.lseek(self.fd_file, 0, os.SEEK_SET)
+            self.write(os.read(self.fd_file, self.limit).decode("utf-8", "replace"))
+            os.ftruncate(self.fd_file, 0)
+        text = "".join(self.parts)
+        if self.dropped:
+            text += (f"[lambdakit] {self.dropped} more characters of output were dropped: "
+                     f"each invocation keeps at most {self.limit} characters of logs\n")
+        self.reset()
+        return text
+
+
+class CaptureStream(io.TextIOBase):
+    def __init__(self, capture, fd):
+        self.capture, self._fd = capture, fd
+
+    def write(self, text):
+        self.capture.write(text)
+        return len(text)
+
+    def fileno(self):
+        return self._fd
+
+    def writable(self):
+        return True
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+
+class RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = RequestIdFilter.request_id
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        exc = record.exc_info
+        result = {
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None),
+        }
+        if exc:
+            result.update(errorType=exc[0].__name__, errorMessage=str(exc[1]),
+                          stackTrace=traceback.format_tb(exc[2]),
+                          location=f"{record.pathname}:{record.funcName}:{record.lineno}")
+        return json.dumps(result, default=str, ensure_ascii=False) + "\n"
+
+
+def setup_logging(stream, log_format):
+    logging.Formatter.converter = staticmethod(time.gmtime)  # AWS logs in UTC
+    handler = logging.StreamHandler(stream)
+    if log_format == "JSON":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S"))
+    handler.terminator = ""
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel({"TRACE": "DEBUG"}.get(level.upper(), level.upper()))
+
+
+def marshal(response):
+    """The response body as awslambdaric's marshaller produces it."""
+    if isinstance(response, bytes):
+        return response
+    try:
+        return json.dumps(response, ensure_ascii=False, default=_decimal_default).encode()
+    except Exception as e:
+        raise Fault("Runtime.MarshalError", f"Unable to marshal response: {e}")
+
+
+def _decimal_default(value):
+    import decimal
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class Environment:
+    """The in-process half of one execution environment."""
+
+    def __init__(self, conn, spec, fd_file):
+        self.conn, self.spec = conn, spec
+        self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["vcpus"])
+        self.clock.install()
+        self.output = OutputCapture(spec["log_limit"], fd_file)
+        sys.stdout = CaptureStream(self.output, 1)
+        sys.stderr = CaptureStream(self.output, 2)
+        setup_logging(sys.stdout, spec["log_format"])
+        self.handler = None
+        self.base_rss_kb = self._peak_rss_kb()
+
+    def _peak_rss_kb(self):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def init(self):
+        self.clock.now_ms = self.spec["now_ms"]
+        self.clock.deadline_ms = self.spec["now_ms"] + self.spec["init_timeout_ms"]
+        start_wall, start_cpu = self.clock.wall_ms(), self.clock.cpu_ms()
+        error = None
+        try:
+            self.handler = load_handler(self.spec["handler"])
+        except Fault as e:
+            error = make_error(e.message, e.error_type, e.trace)
+        except envtime.DeadlineReached:
+            self._report_deadline()
+        except MemoryError:
+            self._die_out_of_memory()
+        except Exception:
+            etype, value, tb = sys.exc_info()
+            error = make_error(str(value), etype.__name__, user_stack(tb))
+        if error is not None:
+            logging.warning(UNHANDLED_WARNING)
+            self.output.write(error_log_text(error))
+        self.clock.deadline_ms = None
+        self.conn.send(("init", error, self.clock.wall_ms() - start_wall,
+                        self.clock.cpu_ms() - start_cpu, self.output.take(), self._peak_rss_kb(),
+                        self.base_rss_kb))
+        return error is None
+
+    def invoke(self, request):
+        request_id = request["request_id"]
+        RequestIdFilter.request_id = request_id
+        os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+        if self.clock.virtual:
+            self.clock.now_ms = request["now_ms"]
+        self.clock.deadline_ms = request["deadline_ms"] if self.clock.virtual else None
+        start_wall, start_cpu = self.clock.wall_ms(), self.clock.cpu_ms()
+        error = body = None
+        try:
+            context = LambdaContext(request_id, request["deadline_ms"], request["arn"],
+                                    request.get("client_context"), request.get("identity"))
+            try:
+                event = json.loads(request["payload"]) if request["payload"] else {}
+            except ValueError as e:
+                raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}")
+            body = marshal(self.handler(event, context))
+        except Fault as e:
+            error = make_error(e.message, e.error_type, e.trace, request_id)
+        except envtime.DeadlineReached:
+            self._report_deadline()
+        except MemoryError:
+            self._die_out_of_memory()
+        except Exception:
+            etype, value, tb = sys.exc_info()
+            error = make_error(str(value), etype.__name__, user_stack(tb), request_id)
+        if error is not None:
+            self.output.write(error_log_text(error))
+            body = json.dumps(error, ensure_ascii=False).encode()
+        self.clock.deadline_ms = None
+        self.conn.send(("result", error is not None, body, self.clock.wall_ms() - start_wall,
+                        self.clock.cpu_ms() - start_cpu, self.output.take(), self._peak_rss_kb()))
+
+    def _report_deadline(self):
+        """Virtual time hit the timeout: hand over the logs and wait to be stopped, as AWS stops it."""
+        self.conn.send(("deadline", self.output.take(), self._peak_rss_kb()))
+        while True:
+            self.conn.recv()
+
+    def _die_out_of_memory(self):
+        """The address-space guard tripped: die as the out-of-memory killer would kill us."""
+        self.conn.send(("oom", self.output.take(), self._peak_rss_kb()))
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def serve(self):
+        if not self.init():
+            os._exit(1)  # awslambdaric exits after reporting an INIT error
+        while True:
+            message = self.conn.recv()
+            if message[0] == "invoke":
+                self.invoke(message[1])
+            else:  # "shutdown"
+                os._exit(0)

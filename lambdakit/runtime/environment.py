@@ -1,0 +1,226 @@
+"""Execution environments as seen from the service: real processes forked by the zygote,
+watched for their timeout and memory size, and killed when they overstep.
+"""
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+# How often the watchdog looks at busy environments' clocks and memory.
+WATCH_INTERVAL_S = 0.005
+
+# Go's names for signals, which is how AWS words "Runtime exited with error: signal: ...".
+_SIGNAL_TEXT = {
+    signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed", signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated", signal.SIGBUS: "bus error", signal.SIGFPE: "floating point exception",
+    signal.SIGILL: "illegal instruction", signal.SIGINT: "interrupt", signal.SIGHUP: "hangup",
+    signal.SIGPIPE: "broken pipe", signal.SIGQUIT: "quit", signal.SIGTRAP: "trace/breakpoint trap",
+    signal.SIGUSR1: "user defined signal 1", signal.SIGUSR2: "user defined signal 2",
+}
+
+
+def exit_text(wait_status):
+    """AWS's wording for how a runtime process ended, e.g. 'exit status 1'."""
+    if wait_status is None:
+        return "signal: killed"
+    if os.WIFSIGNALED(wait_status):
+        number = os.WTERMSIG(wait_status)
+        return "signal: " + _SIGNAL_TEXT.get(number, f"signal {number}")
+    return f"exit status {os.WEXITSTATUS(wait_status)}"
+
+
+class Zygote:
+    """The service's handle on the zygote process."""
+
+    def __init__(self, env, log_path):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "lambdakit.runtime.zygote", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, start_new_session=True)
+        theirs.close()
+        self.sock = ours
+        self._send_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._spawned = {}
+        self._exits = {}
+        threading.Thread(target=self._read, name="lambdakit-zygote", daemon=True).start()
+
+    def _read(self):
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                with self._cond:
+                    self._closed = True
+                    self._cond.notify_all()
+                return
+            kind, key, value = pickle.loads(data)
+            with self._cond:
+                (self._spawned if kind == "spawned" else self._exits)[key] = value
+                self._cond.notify_all()
+
+    _closed = False
+
+    def spawn(self, env_id, spec):
+        """Fork a new environment; return (pid, connection to it)."""
+        ours, theirs = socket.socketpair()
+        message = pickle.dumps(("spawn", env_id, spec))
+        with self._send_lock:
+            socket.send_fds(self.sock, [message], [theirs.fileno()])
+        theirs.close()
+        with self._cond:
+            if not self._cond.wait_for(lambda: env_id in self._spawned or self._closed, timeout=30):
+                raise RuntimeError("the environment zygote did not answer")
+            if self._closed and env_id not in self._spawned:
+                raise RuntimeError("the environment zygote has stopped")
+            pid = self._spawned.pop(env_id)
+        return pid, Connection(ours.detach())
+
+    def wait_exit(self, pid, timeout=2.0):
+        """The wait status of an environment process, once the zygote has reaped it."""
+        with self._cond:
+            self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout=timeout)
+            return self._exits.pop(pid, None)
+
+    def forget_exit(self, pid):
+        with self._cond:
+            self._exits.pop(pid, None)
+
+    def close(self):
+        try:
+            self.sock.close()
+        finally:
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@dataclass
+class Watch:
+    deadline: float | None      # time.monotonic() after which the process is killed
+    memory_limit_kb: int
+    reason: str | None = None   # set when the watchdog killed it: "timeout" or "oom"
+
+
+class Watchdog:
+    """One thread that enforces timeouts and memory sizes of all busy environments."""
+
+    def __init__(self):
+        self._watches = {}
+        self._cond = threading.Condition()
+        threading.Thread(target=self._run, name="lambdakit-watchdog", daemon=True).start()
+
+    def watch(self, env, timeout_s, memory_mb):
+        watch = Watch(None if timeout_s is None else time.monotonic() + timeout_s, memory_mb * 1024)
+        with self._cond:
+            self._watches[env] = watch
+            self._cond.notify()
+        return watch
+
+    def unwatch(self, env):
+        with self._cond:
+            self._watches.pop(env, None)
+
+    def _run(self):
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._watches)
+                watches = list(self._watches.items())
+            now = time.monotonic()
+            for env, watch in watches:
+                if watch.reason:
+                    continue
+                if watch.deadline is not None and now >= watch.deadline:
+                    watch.reason = "timeout"
+                elif env.rss_kb() > watch.memory_limit_kb:
+                    watch.reason = "oom"
+                if watch.reason:
+                    env.kill()
+            time.sleep(WATCH_INTERVAL_S)
+
+
+class ExecutionEnvironment:
+    """One execution environment: a process, its pipe and its bookkeeping."""
+
+    def __init__(self, env_id, function_name, version, config, log_stream, created_ms,
+                 initialization_type="on-demand"):
+        self.id = env_id
+        self.function_name = function_name
+        self.version = version
+        self.config = config
+        self.log_stream = log_stream
+        self.created_ms = created_ms
+        self.initialization_type = initialization_type
+        self.pid = None
+        self.conn = None
+        self.cgroup = None
+        self.alive = False
+        self.busy = False
+        self.free_at_ms = created_ms   # clock time its current work ends
+        self.last_used_ms = created_ms
+        self.invocations = 0
+        self.base_rss_kb = 0
+
+    def start(self, zygote, spec, cgroup):
+        self.cgroup = cgroup
+        spec["cgroup_procs"] = cgroup.procs_files if cgroup else []
+        self.pid, self.conn = zygote.spawn(self.id, spec)
+        self.alive = True
+
+    def receive(self):
+        """The next message from the process, or None if it died."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def send(self, message):
+        try:
+            self.conn.send(message)
+            return True
+        except OSError:
+            return False
+
+    def rss_kb(self):
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as f:
+                return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def kill(self):
+        """Stop the environment and everything it started."""
+        if self.pid is None:
+            return
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.cgroup:
+            self.cgroup.kill_all()
+
+    def close(self, zygote, graceful=True):
+        """SHUTDOWN: ask the process to exit, make sure it did, release its resources."""
+        if not self.alive:
+            return
+        self.alive = False
+        if graceful:
+            self.send(("shutdown",))
+        self.kill()
+        if self.conn is not None:
+            self.conn.close()
+        zygote.forget_exit(self.pid) if not graceful else zygote.wait_exit(self.pid, timeout=0.5)
+        if self.cgroup:
+            self.cgroup.remove()

@@ -1,0 +1,101 @@
+"""CloudWatch-style logs: a log group per function, a stream per environment, AWS's line formats."""
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from ..clock import iso_ms
+
+# Events kept per log stream; older ones are dropped so a long session stays small.
+STREAM_EVENTS_KEPT = 10_000
+
+
+def log_group(function_name):
+    return f"/aws/lambda/{function_name}"
+
+
+def stream_name(epoch_ms, version, hex32):
+    """`2026/11/22/[$LATEST]8a1b...`: the creation date, the version, 32 hex characters."""
+    day = iso_ms(epoch_ms)[:10].replace("-", "/")
+    return f"{day}/[{version}]{hex32}"
+
+
+def start_line(request_id, version):
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id):
+    return f"END RequestId: {request_id}"
+
+
+def report_line(request_id, duration_ms, billed_ms, memory_mb, max_used_mb, init_ms=None,
+                status=None, error_type=None):
+    """AWS's REPORT line: tab-separated fields; a trailing tab unless a Status field ends it."""
+    fields = [f"REPORT RequestId: {request_id}", f"Duration: {duration_ms:.2f} ms",
+              f"Billed Duration: {billed_ms} ms", f"Memory Size: {memory_mb} MB",
+              f"Max Memory Used: {max_used_mb} MB"]
+    if init_ms is not None:
+        fields.append(f"Init Duration: {init_ms:.2f} ms")
+    if status is None:
+        return "\t".join(fields) + "\t"
+    fields.append(f"Status: {status}")
+    if error_type:
+        fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    timestamp_ms: float
+    message: str
+
+
+class LogStore:
+    """All log groups of a runtime; thread-safe, bounded per stream."""
+
+    def __init__(self):
+        self._streams = {}  # (group, stream) -> deque[LogEvent]
+        self._lock = threading.Lock()
+
+    def append(self, group, stream, timestamp_ms, messages):
+        with self._lock:
+            events = self._streams.get((group, stream))
+            if events is None:
+                events = self._streams[(group, stream)] = deque(maxlen=STREAM_EVENTS_KEPT)
+            events.extend(LogEvent(timestamp_ms, m) for m in messages)
+
+    def streams(self, group):
+        with self._lock:
+            return [s for g, s in self._streams if g == group]
+
+    def events(self, group, stream=None):
+        """Events of one stream, or of the whole group in time order."""
+        with self._lock:
+            chosen = [list(e) for (g, s), e in self._streams.items()
+                      if g == group and (stream is None or s == stream)]
+        return sorted((event for events in chosen for event in events), key=lambda e: e.timestamp_ms)
+
+    def delete_group(self, group):
+        with self._lock:
+            for key in [k for k in self._streams if k[0] == group]:
+                del self._streams[key]
+
+
+def split_output(text):
+    """Handler output as log events: one per line, except `[ERROR]` blocks that AWS keeps whole."""
+    if not text:
+        return []
+    events, block = [], None
+    for line in text.splitlines():
+        if line.startswith("[ERROR]") and block is None:
+            block = [line]
+        elif block is not None and (line.startswith("\u00a0") or line == "Traceback (most recent call last):"):
+            block.append(line)
+        else:
+            if block:
+                events.append("\n".join(block))
+                block = None
+            events.append(line)
+    if block:
+        events.append("\n".join(block))
+    return events

@@ -1,0 +1,86 @@
+"""Deployment packages: handler code given as a string, a directory or a .zip, stored on disk.
+
+Each package version gets its own read-only directory, because warm environments of an
+older version keep running the code they started with.
+"""
+
+import base64
+import hashlib
+import io
+import os
+import shutil
+import zipfile
+
+from .. import limits
+from ..errors import InvalidParameterValueException, RequestTooLargeException
+
+DEFAULT_MODULE_FILE = "lambda_function.py"
+
+
+def _unzip(data, target):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InvalidParameterValueException(
+            "Could not unzip uploaded file. Please check your file, then try to upload again.")
+    unzipped = sum(info.file_size for info in archive.infolist())
+    if unzipped > limits.PACKAGE_UNZIPPED_MAX_BYTES:
+        raise InvalidParameterValueException(
+            f"Unzipped size must be smaller than {limits.PACKAGE_UNZIPPED_MAX_BYTES} bytes")
+    for info in archive.infolist():
+        path = os.path.normpath(os.path.join(target, info.filename))
+        if not path.startswith(os.path.abspath(target) + os.sep) and path != os.path.abspath(target):
+            raise InvalidParameterValueException(
+                f"Could not unzip uploaded file: unsafe path {info.filename!r}.")
+    archive.extractall(target)
+
+
+def store(code, target_root, module_file=DEFAULT_MODULE_FILE):
+    """Write `code` under target_root/<sha256>/ and return (directory, sha256 base64, size)."""
+    if isinstance(code, str) and ("\n" in code or not os.path.exists(code)):
+        data = zip_source({module_file: code})
+    elif isinstance(code, (bytes, bytearray)):
+        data = bytes(code)
+    elif os.path.isdir(code):
+        data = zip_directory(code)
+    elif os.path.isfile(code) and str(code).endswith(".zip"):
+        with open(code, "rb") as f:
+            data = f.read()
+    else:
+        raise InvalidParameterValueException(
+            f"Code must be source text, a directory or a .zip file; got {code!r}.")
+    if len(data) > limits.PACKAGE_ZIPPED_MAX_BYTES:
+        raise RequestTooLargeException(
+            f"Request must be smaller than {limits.PACKAGE_ZIPPED_MAX_BYTES} bytes for the "
+            "CreateFunction operation")
+    digest = hashlib.sha256(data).digest()
+    directory = os.path.join(target_root, digest.hex()[:32])
+    if not os.path.isdir(directory):
+        staging = directory + ".tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        _unzip(data, staging)
+        os.replace(staging, directory)
+    return directory, base64.b64encode(digest).decode(), len(data)
+
+
+def zip_source(files):
+    """A zip of {archive name: text}, with fixed timestamps so the hash depends on content only."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(files.items()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text)
+    return buffer.getvalue()
+
+
+def zip_directory(directory):
+    files = {}
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, directory)] = f.read()
+    return zip_source(files)

@@ -1,0 +1,685 @@
+"""The local Lambda service: functions, environments, invocations, records and logs.
+
+Method names follow the AWS Lambda API in snake_case. Rules live here and in
+functions.py; processes live in environment.py; the REST API only translates.
+"""
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from .. import limits, records
+from ..clock import iso_ms, make_clock
+from ..config import function_arn, make_config, vcpus
+from ..errors import (InvalidParameterValueException, RequestTooLargeException,
+                      ResourceConflictException, ResourceNotFoundException,
+                      TooManyRequestsException)
+from ..modelled import DEFAULT as DEFAULT_MODELLED
+from ..records import InvocationRecord
+from . import logs, package, sandbox
+from .cgroups import CgroupFactory
+from .environment import ExecutionEnvironment, Watchdog, Zygote, exit_text
+from .envvars import lambda_environment
+from .functions import LATEST, Code, Function, Version, split_name
+from .result import InvocationResult
+
+# At most this much of one invocation's output is kept (the rest is counted, not stored),
+# so a handler printing 100 MB cannot exhaust the kernel.
+LOG_CAPTURE_LIMIT = 256 * 1024
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    """An environment's life: created, reclaimed (idle), stopped (after a fault), deleted."""
+    environment_id: str
+    function: str
+    version: str
+    kind: str
+    at_ms: float
+
+
+class Runtime:
+    """A local Lambda service, with its own functions, environments and clock."""
+
+    def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
+                 account_concurrency=limits.ACCOUNT_CONCURRENCY_DEFAULT, state_dir=None):
+        self.clock = make_clock(clock, seed, **({"start": start} if start else {}))
+        self.modelled = modelled
+        self.account_concurrency = account_concurrency
+        self._own_state_dir = state_dir is None
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix="lambdakit-")
+        self._functions = {}
+        self._environments = {}      # (name, version) -> [ExecutionEnvironment]
+        self._lock = threading.RLock()
+        self._env_counter = 0
+        self._zygote = None
+        self._watchdog = None
+        self._cgroups = None
+        self._namespaces = None
+        self.records = []
+        self.lifecycle = []
+        self.logs = logs.LogStore()
+        self.handler_environment = {}  # extra variables for every environment (local AWS endpoints)
+        self._closed = False
+
+    # ------------------------------------------------------------------ setup
+    def _ensure_started(self):
+        if self._zygote is None:
+            os.makedirs(os.path.join(self.state_dir, "envs"), exist_ok=True)
+            self._namespaces = sandbox.namespaces_available()
+            self._cgroups = CgroupFactory(uuid.uuid4().hex[:12])
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+                   "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            self._zygote = Zygote(env, os.path.join(self.state_dir, "zygote.log"))
+            self._watchdog = Watchdog()
+
+    @property
+    def isolation(self):
+        """How environments are isolated on this host (for documentation and lessons)."""
+        self._ensure_started()
+        return {"private_tmp_and_var_task": self._namespaces,
+                "process_and_cpu_limits_by_cgroup": self._cgroups.available}
+
+    # -------------------------------------------------------------- functions
+    def create_function(self, name, code, *, publish=False, **settings):
+        """CreateFunction. `code` is handler source text, a directory, a .zip path or zip bytes."""
+        settings = _settings(settings)
+        config = make_config(name, **settings)
+        with self._lock:
+            if name in self._functions:
+                raise ResourceConflictException(f"Function already exist: {name}")
+            stored = self._store_code(name, code, config.handler)
+            function = Function(Version(LATEST, config, stored, settings.get("description", ""),
+                                        self._timestamp()))
+            self._functions[name] = function
+        if publish:
+            self.publish_version(name)
+        return self.get_function_configuration(name)
+
+    def _store_code(self, name, code, handler):
+        module_file = handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
+        directory, sha, size = package.store(code, os.path.join(self.state_dir, "code", name), module_file)
+        return Code(directory, sha, size)
+
+    def _function(self, name):
+        function = self._functions.get(name)
+        if function is None:
+            raise ResourceNotFoundException(f"Function not found: {function_arn(name)}")
+        return function
+
+    def get_function_configuration(self, name, qualifier=None):
+        name, qualifier = split_name(name, qualifier)
+        with self._lock:
+            function = self._function(name)
+            number = qualifier if qualifier in (None, LATEST) or qualifier in function.versions \
+                else function.resolve(qualifier, 0.0)[0]
+            version = function.version(number or LATEST)
+            return _describe(version, function)
+
+    def get_function(self, name, qualifier=None):
+        return {"Configuration": self.get_function_configuration(name, qualifier),
+                "Code": {"RepositoryType": "S3", "Location": "file://" + self._resolve_version(name, qualifier).code.directory}}
+
+    def _resolve_version(self, name, qualifier):
+        name, qualifier = split_name(name, qualifier)
+        function = self._function(name)
+        return function.version(function.resolve(qualifier, 0.0)[0])
+
+    def list_functions(self):
+        with self._lock:
+            return [_describe(f.latest, f) for _, f in sorted(self._functions.items())]
+
+    def update_function_code(self, name, code, *, publish=False):
+        """UpdateFunctionCode: $LATEST gets the new code; its warm environments are retired."""
+        name, _ = split_name(name)
+        with self._lock:
+            function = self._function(name)
+            stored = self._store_code(name, code, function.latest.config.handler)
+            function.latest = Version(LATEST, function.latest.config, stored, function.latest.description,
+                                      self._timestamp(), function.latest.revision + 1)
+            self._retire(name, LATEST)
+        if publish:
+            self.publish_version(name)
+        return self.get_function_configuration(name)
+
+    def update_function_configuration(self, name, **changes):
+        name, _ = split_name(name)
+        changes = _settings(changes)
+        with self._lock:
+            function = self._function(name)
+            latest = function.latest
+            config = latest.config.with_changes(**changes)
+            stored = latest.code
+            if config.handler != latest.config.handler and not os.path.exists(
+                    os.path.join(stored.directory, config.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")):
+                pass  # a handler that does not exist fails at INIT, as on AWS
+            function.latest = Version(LATEST, config, stored, changes.get("description", latest.description),
+                                      self._timestamp(), latest.revision + 1)
+            self._retire(name, LATEST)
+        return self.get_function_configuration(name)
+
+    def delete_function(self, name, qualifier=None):
+        name, qualifier = split_name(name, qualifier)
+        with self._lock:
+            function = self._function(name)
+            if qualifier not in (None, LATEST):
+                function.delete_version(qualifier)
+                self._retire(name, qualifier)
+                return
+            for key in [k for k in self._environments if k[0] == name]:
+                self._retire(*key)
+            del self._functions[name]
+            self.logs.delete_group(logs.log_group(name))
+        shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
+
+    # ------------------------------------------------------- versions, aliases
+    def publish_version(self, name, description=""):
+        name, _ = split_name(name)
+        with self._lock:
+            version = self._function(name).publish(description, self._timestamp())
+            return _describe(version, self._function(name))
+
+    def list_versions_by_function(self, name):
+        name, _ = split_name(name)
+        with self._lock:
+            function = self._function(name)
+            return [_describe(function.latest, function)] + [
+                _describe(v, function) for _, v in sorted(function.versions.items(), key=lambda kv: int(kv[0]))]
+
+    def create_alias(self, name, alias, version, weights=None, description=""):
+        name, _ = split_name(name)
+        with self._lock:
+            return _describe_alias(name, self._function(name).put_alias(alias, version, weights, description))
+
+    def update_alias(self, name, alias, version=None, weights=None, description=None):
+        name, _ = split_name(name)
+        with self._lock:
+            function = self._function(name)
+            current = function.aliases.get(alias)
+            if current is None:
+                raise ResourceNotFoundException(f"Alias not found: {function_arn(name, alias)}")
+            return _describe_alias(name, function.put_alias(
+                alias, version or current.version,
+                dict(current.weights) if weights is None else weights,
+                current.description if description is None else description, create=False))
+
+    def get_alias(self, name, alias):
+        name, _ = split_name(name)
+        with self._lock:
+            found = self._function(name).aliases.get(alias)
+            if found is None:
+                raise ResourceNotFoundException(f"Alias not found: {function_arn(name, alias)}")
+            return _describe_alias(name, found)
+
+    def list_aliases(self, name):
+        name, _ = split_name(name)
+        with self._lock:
+            return [_describe_alias(name, a) for _, a in sorted(self._function(name).aliases.items())]
+
+    def delete_alias(self, name, alias):
+        name, _ = split_name(name)
+        with self._lock:
+            self._function(name).aliases.pop(alias, None)
+
+    # ------------------------------------------------------------ concurrency
+    def put_function_concurrency(self, name, reserved):
+        name, _ = split_name(name)
+        with self._lock:
+            function = self._function(name)
+            if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
+                raise InvalidParameterValueException("ReservedConcurrentExecutions must be a non-negative integer.")
+            others = sum(f.reserved_concurrency or 0 for n, f in self._functions.items() if n != name)
+            if self.account_concurrency - others - reserved < limits.UNRESERVED_CONCURRENCY_MIN:
+                raise InvalidParameterValueException(
+                    "Specified ReservedConcurrentExecutions for function decreases account's "
+                    "UnreservedConcurrentExecution below its minimum value of "
+                    f"[{limits.UNRESERVED_CONCURRENCY_MIN}].")
+            function.reserved_concurrency = reserved
+            return {"ReservedConcurrentExecutions": reserved}
+
+    def delete_function_concurrency(self, name):
+        name, _ = split_name(name)
+        with self._lock:
+            self._function(name).reserved_concurrency = None
+
+    def get_function_concurrency(self, name):
+        name, _ = split_name(name)
+        with self._lock:
+            reserved = self._function(name).reserved_concurrency
+            return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+    def _busy(self, name=None):
+        return sum(1 for (n, _), envs in self._environments.items() if name in (None, n)
+                   for e in envs if e.busy)
+
+    def _admit(self, function):
+        """Throttle as Lambda does when the function or the account is at its concurrency limit."""
+        name = function.name
+        reserved = function.reserved_concurrency
+        if reserved is not None:
+            if self._busy(name) >= reserved:
+                raise TooManyRequestsException(
+                    "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+            return
+        reserved_elsewhere = sum(f.reserved_concurrency or 0 for f in self._functions.values())
+        unreserved_busy = sum(self._busy(n) for n, f in self._functions.items() if f.reserved_concurrency is None)
+        if unreserved_busy >= self.account_concurrency - reserved_elsewhere:
+            raise TooManyRequestsException("Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded")
+
+    # ------------------------------------------------------------------ time
+    def advance(self, seconds=0.0, minutes=0.0, hours=0.0):
+        """Move the virtual clock forward (idle environments may be reclaimed)."""
+        if not self.clock.virtual:
+            raise InvalidParameterValueException("advance() needs the virtual clock; the real one moves by itself.")
+        self.clock.advance((seconds + 60 * minutes + 3600 * hours) * 1000.0)
+        with self._lock:
+            self._reclaim_idle(self.clock.now_ms())
+
+    def seed(self, seed):
+        if self.clock.virtual:
+            self.clock.seed(seed)
+
+    def _timestamp(self):
+        return iso_ms(self.clock.now_ms()).replace("Z", "+0000")
+
+    # ------------------------------------------------------------ environments
+    def environments(self, name=None):
+        with self._lock:
+            return [e for (n, _), envs in self._environments.items() if name in (None, n) for e in envs]
+
+    def _reclaim_idle(self, now_ms):
+        limit = self.modelled.idle_reclaim_s * 1000.0
+        for key, envs in self._environments.items():
+            for env in [e for e in envs if not e.busy and now_ms - e.last_used_ms > limit]:
+                self._stop(env, "reclaimed", env.last_used_ms + limit)
+
+    def _stop(self, env, kind, at_ms, graceful=True):
+        envs = self._environments.get((env.function_name, env.version), [])
+        if env in envs:
+            envs.remove(env)
+        self.lifecycle.append(LifecycleEvent(env.id, env.function_name, env.version, kind, at_ms))
+        env.close(self._zygote, graceful)
+
+    def _retire(self, name, version):
+        for env in list(self._environments.get((name, version), [])):
+            if not env.busy:
+                self._stop(env, "retired", self.clock.now_ms())
+            else:
+                env.retire_when_done = True
+
+    def _acquire(self, function, version, arrival_ms):
+        """A warm environment free at `arrival_ms`, or a new one (cold). Marks it busy."""
+        with self._lock:
+            self._reclaim_idle(arrival_ms)
+            envs = self._environments.setdefault((function.name, version.number), [])
+            for env in reversed(envs):  # most recently used first, as Lambda reuses warm ones
+                if not env.busy and env.alive and env.free_at_ms <= arrival_ms:
+                    self._admit(function)
+                    env.busy = True
+                    return env, False
+            self._admit(function)
+            self._env_counter += 1
+            env_id = f"env-{self._env_counter}"
+            hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
+            env = ExecutionEnvironment(env_id, function.name, version.number, version.config,
+                                       logs.stream_name(arrival_ms, version.number, hex32), arrival_ms)
+            env.busy = True
+            env.retire_when_done = False
+            envs.append(env)
+            self.lifecycle.append(LifecycleEvent(env_id, function.name, version.number, "created", arrival_ms))
+            return env, True
+
+    def _release(self, env, end_ms, keep):
+        with self._lock:
+            env.busy = False
+            env.free_at_ms = env.last_used_ms = end_ms
+            if not keep or getattr(env, "retire_when_done", False):
+                self._stop(env, "stopped" if not keep else "retired", end_ms, graceful=keep)
+
+    def _spawn(self, env, version, arrival_ms):
+        config = version.config
+        env_dir = os.path.join(self.state_dir, "envs", env.id)
+        os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
+        share = None if self.clock.virtual else vcpus(config.memory_size)
+        cgroup = self._cgroups.create(env.id, limits.PROCESSES_MAX, share)
+        spec = {
+            "handler": config.handler, "virtual": self.clock.virtual,
+            "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
+            "now_ms": arrival_ms, "init_timeout_ms": limits.INIT_TIMEOUT_S * 1000.0,
+            "log_limit": LOG_CAPTURE_LIMIT, "log_format": config.log_format,
+            "env": lambda_environment(config, version.number, env.log_stream,
+                                      env.initialization_type, self.handler_environment),
+            "code_dir": version.code.directory, "layer_dirs": [], "layer_paths": [],
+            "namespaces": self._namespaces, "tmp_dir": os.path.join(env_dir, "tmp"),
+            "output_path": os.path.join(env_dir, "output"),
+            "ephemeral_mb": config.ephemeral_storage, "memory_mb": config.memory_size,
+            "max_fds": limits.FILE_DESCRIPTORS_MAX, "max_processes": limits.PROCESSES_MAX,
+            "sys_path": [p for p in sys.path if p],
+        }
+        env.start(self._zygote, spec, cgroup)
+
+    # ---------------------------------------------------------------- invoke
+    def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
+               log_type=None, client_context=None):
+        """Invoke: run the function and return an InvocationResult (sync), or queue it (Event)."""
+        if invocation_type not in INVOCATION_TYPES:
+            raise InvalidParameterValueException(
+                f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+        name, qualifier = split_name(function_name, qualifier)
+        body = _encode_payload(payload)
+        limit = limits.ASYNC_PAYLOAD_MAX_BYTES if invocation_type == "Event" else limits.SYNC_PAYLOAD_MAX_BYTES
+        if len(body) > limit:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                Type="User")
+        with self._lock:
+            function = self._function(name)
+            number, invoked_arn = function.resolve(qualifier, self.clock.random().random())
+            version = function.version(number)
+        self._ensure_started()
+        if invocation_type == "DryRun":
+            return InvocationResult(204, b"", self.clock.request_id(), None, None, "")
+        if invocation_type == "Event":
+            request_id = self.clock.request_id()
+            threading.Thread(target=self._run_event, daemon=True,
+                             args=(function, version, invoked_arn, body, request_id)).start()
+            return InvocationResult(202, b"", request_id, None, None, "")
+        return self._invoke_sync(function, version, invoked_arn, body, client_context)
+
+    def _run_event(self, function, version, invoked_arn, body, request_id):
+        try:
+            self._invoke_sync(function, version, invoked_arn, body, None, request_id, "Event")
+        except TooManyRequestsException:
+            pass  # the scale work's async queue retries throttled events; see asyncq
+
+    def _invoke_sync(self, function, version, invoked_arn, body, client_context,
+                     request_id=None, invocation_type="RequestResponse", arrival_ms=None):
+        request_id = request_id or self.clock.request_id()
+        arrival_ms = self.clock.now_ms() if arrival_ms is None else arrival_ms
+        env, cold = self._acquire(function, version, arrival_ms)
+        run = _Run(self, env, version, request_id, arrival_ms, cold)
+        try:
+            if cold:
+                self._spawn(env, version, arrival_ms)
+                run.init()
+            if run.init_error is None:
+                run.invoke(body, invoked_arn, client_context)
+        except BaseException:
+            self._release(env, arrival_ms, keep=False)
+            raise
+        self._release(env, run.end_ms, keep=run.keep)
+        record = run.record(invocation_type)
+        log_lines = run.log_lines()
+        self.logs.append(logs.log_group(function.name), env.log_stream, arrival_ms, log_lines)
+        with self._lock:
+            self.records.append(record)
+        if self.clock.virtual and invocation_type == "RequestResponse":
+            self.clock.advance_to(run.end_ms)
+        return InvocationResult(200, run.payload, request_id, version.number,
+                                "Unhandled" if run.error_type else None,
+                                "\n".join(log_lines) + "\n", record)
+
+    # ------------------------------------------------------------------ reads
+    def log_events(self, name, stream=None):
+        return self.logs.events(logs.log_group(name), stream)
+
+    def close(self):
+        """Stop every environment and the zygote; remove this runtime's files."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            for envs in self._environments.values():
+                for env in list(envs):
+                    env.close(self._zygote) if self._zygote else None
+            self._environments.clear()
+        if self._zygote:
+            self._zygote.close()
+            self._cgroups.remove_session()
+        if self._own_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _Run:
+    """One invocation on one environment: INIT if cold, then INVOKE, and what came of them."""
+
+    def __init__(self, service, env, version, request_id, arrival_ms, cold):
+        self.service, self.env, self.version = service, env, version
+        self.config = version.config
+        self.request_id, self.arrival_ms, self.cold = request_id, arrival_ms, cold
+        self.virtual = service.clock.virtual
+        self.init_ms = 0.0
+        self.init_error = None
+        self.init_output = ""
+        self.duration_ms = 0.0
+        self.cpu_ms = 0.0
+        self.output = ""
+        self.payload = b""
+        self.error_type = None
+        self.outcome = records.OK
+        self.keep = True
+        self.peak_kb = 0
+
+    # -- INIT --------------------------------------------------------------
+    def init(self):
+        env = self.env
+        started = time.monotonic()
+        watch = self.service._watchdog.watch(env, limits.INIT_TIMEOUT_S, self.config.memory_size)
+        message = env.receive()
+        self.service._watchdog.unwatch(env)
+        if message is None or message[0] != "init":
+            self._init_failed(message, watch, started)
+            return
+        _, error, elapsed, cpu, output, peak_kb, base_kb = message
+        env.base_rss_kb = base_kb
+        self.peak_kb = peak_kb
+        self.init_output = output
+        self.init_ms = (self.service.modelled.runtime_init_ms + elapsed) if self.virtual \
+            else (time.monotonic() - started) * 1000.0
+        if error is not None:
+            self.init_error = error
+            self._fail(json.dumps(error).encode(), error["errorType"], records.FUNCTION_ERROR)
+            self.keep = False
+
+    def _init_failed(self, message, watch, started):
+        """INIT ran past its 10 s, ran out of memory, or the process died during it."""
+        self.keep = False
+        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if (message and message[0] == "deadline") or \
+            watch.reason == "timeout" else (time.monotonic() - started) * 1000.0
+        if message and message[0] == "sandbox_error":
+            raise RuntimeError(f"lambdakit could not set up the environment: {message[1]}")
+        if message and message[0] in ("deadline", "oom"):
+            self.init_output, self.peak_kb = message[1], message[2]
+        kind = message[0] if message else watch.reason
+        self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
+                           else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
+        if kind in ("deadline", "timeout"):
+            text = f"Task timed out after {limits.INIT_TIMEOUT_S:.2f} seconds"
+            self._fail_platform(text, "Sandbox.Timedout", records.TIMEOUT)
+        elif kind == "oom":
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+        else:
+            status = self.service._zygote.wait_exit(self.env.pid)
+            self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
+
+    # -- INVOKE ------------------------------------------------------------
+    def invoke(self, body, invoked_arn, client_context):
+        env, service = self.env, self.service
+        start_ms = self.arrival_ms + self.init_ms
+        deadline_ms = int(start_ms + self.config.timeout * 1000) if self.virtual \
+            else int(time.time() * 1000 + self.config.timeout * 1000)
+        request = {"request_id": self.request_id, "payload": body, "deadline_ms": deadline_ms,
+                   "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
+                   "trace_id": _trace_id(self.request_id, start_ms)}
+        started = time.monotonic()
+        watch = service._watchdog.watch(env, self.config.timeout, self.config.memory_size)
+        message = env.receive() if env.send(("invoke", request)) else None
+        service._watchdog.unwatch(env)
+        elapsed_real = (time.monotonic() - started) * 1000.0
+        env.invocations += 1
+        kind = message[0] if message else watch.reason
+        if kind == "result":
+            _, failed, payload, elapsed, cpu, output, peak_kb = message
+            self.duration_ms = elapsed if self.virtual else elapsed_real
+            self.cpu_ms, self.output, self.peak_kb = cpu, output, max(self.peak_kb, peak_kb)
+            if self.peak_kb > self.config.memory_size * 1024:
+                self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+            elif failed:
+                self._fail(payload, json.loads(payload).get("errorType"), records.FUNCTION_ERROR)
+            elif len(payload) > limits.SYNC_PAYLOAD_MAX_BYTES:
+                self._fail(json.dumps({
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                                    f"({limits.SYNC_PAYLOAD_MAX_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge"}).encode(),
+                    "Function.ResponseSizeTooLarge", records.FUNCTION_ERROR)
+            else:
+                self.payload = payload
+            return
+        self.keep = False
+        if message is not None:  # "deadline" or "oom", reported by the environment itself
+            self.output, self.peak_kb = message[1], max(self.peak_kb, message[2])
+        else:
+            self.peak_kb = max(self.peak_kb, env.rss_kb())
+        if kind in ("deadline", "timeout"):
+            self.duration_ms = self.config.timeout * 1000.0
+            self._fail_platform(f"Task timed out after {self.config.timeout:.2f} seconds",
+                                "Sandbox.Timedout", records.TIMEOUT)
+        elif kind == "oom":
+            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+        else:
+            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self._fail_platform(self._exit_message(service._zygote.wait_exit(env.pid)),
+                                "Runtime.ExitError", records.CRASH)
+
+    def _exit_message(self, status):
+        if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return "Runtime exited without providing a reason"
+        return f"Runtime exited with error: {exit_text(status)}"
+
+    def _fail(self, payload, error_type, outcome):
+        self.payload, self.error_type, self.outcome = payload, error_type, outcome
+
+    def _fail_platform(self, text, error_type, outcome):
+        """A failure the platform reports (not the runtime): AWS's two-field error payload."""
+        self.keep = False
+        message = f"RequestId: {self.request_id} Error: {text}"
+        self._fail(json.dumps({"errorMessage": message, "errorType": error_type}).encode(),
+                   error_type, outcome)
+
+    # -- results -------------------------------------------------------------
+    @property
+    def end_ms(self):
+        return self.arrival_ms + self.init_ms + self.duration_ms
+
+    def max_memory_used_mb(self):
+        if self.virtual:
+            grown = max(0, self.peak_kb - self.env.base_rss_kb) // 1024
+            return self.service.modelled.runtime_memory_mb + grown
+        return math.ceil(self.peak_kb / 1024)
+
+    def billed_ms(self):
+        # Since 1 Aug 2025 on-demand functions are billed for INIT too; whole ms, rounded up.
+        return max(1, math.ceil(round(self.duration_ms + self.init_ms, 6)))
+
+    def record(self, invocation_type):
+        return InvocationRecord(
+            function=self.config.name, version=self.version.number, request_id=self.request_id,
+            environment_id=self.env.id, start_ms=self.arrival_ms, init_ms=self.init_ms,
+            duration_ms=self.duration_ms, billed_ms=self.billed_ms(), memory_mb=self.config.memory_size,
+            max_memory_used_mb=self.max_memory_used_mb(), cold=self.cold, outcome=self.outcome,
+            architecture=self.config.architecture, ephemeral_storage_mb=self.config.ephemeral_storage,
+            invocation_type=invocation_type, cpu_ms=self.cpu_ms, error_type=self.error_type)
+
+    def log_lines(self):
+        status = None
+        if self.outcome == records.TIMEOUT:
+            status, error_type = "timeout", None
+        elif self.outcome in (records.OOM, records.CRASH) or self.init_error:
+            status, error_type = "error", self.error_type
+        lines = logs.split_output(self.init_output)
+        lines.append(logs.start_line(self.request_id, self.version.number))
+        lines += logs.split_output(self.output)
+        lines.append(logs.end_line(self.request_id))
+        lines.append(logs.report_line(
+            self.request_id, self.duration_ms, self.billed_ms(), self.config.memory_size,
+            self.max_memory_used_mb(), self.init_ms if self.cold else None,
+            status, error_type if status == "error" else None))
+        return lines
+
+
+def _settings(settings):
+    """Accept the course's short names (memory, storage, env) beside the API's."""
+    aliases = {"memory": "memory_size", "storage": "ephemeral_storage", "env": "environment",
+               "arch": "architecture"}
+    return {aliases.get(k, k): v for k, v in settings.items()}
+
+
+def _encode_payload(payload):
+    if payload is None:
+        return b""
+    if isinstance(payload, (bytes, bytearray)):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload.encode()
+    try:
+        return json.dumps(payload).encode()
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterValueException(f"The event is not JSON-serializable: {e}")
+
+
+def _trace_id(request_id, start_ms):
+    epoch_hex = format(int(start_ms // 1000), "08x")
+    return f"Root=1-{epoch_hex}-{request_id.replace('-', '')[:24]};Parent={request_id.replace('-', '')[-16:]};Sampled=0;Lineage=1:{request_id[:8]}:0"
+
+
+def _describe(version, function):
+    config = version.config
+    arn = function_arn(config.name)
+    description = {
+        "FunctionName": config.name,
+        "FunctionArn": arn if version.number == LATEST else f"{arn}:{version.number}",
+        "Runtime": config.runtime, "Role": config.role, "Handler": config.handler,
+        "CodeSize": version.code.size, "Description": version.description,
+        "Timeout": config.timeout, "MemorySize": config.memory_size,
+        "LastModified": version.last_modified, "CodeSha256": version.code.sha256,
+        "Version": version.number,
+        "Environment": {"Variables": config.env},
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": str(uuid.UUID(int=hash((config, version.code, version.revision)) & ((1 << 128) - 1))),
+        "Layers": [{"Arn": arn} for arn in config.layers],
+        "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
+        "Architectures": [config.architecture],
+        "EphemeralStorage": {"Size": config.ephemeral_storage},
+        "LoggingConfig": {"LogFormat": config.log_format, "LogGroup": logs.log_group(config.name)},
+    }
+    return description
+
+
+def _describe_alias(name, alias):
+    description = {"AliasArn": function_arn(name, alias.name), "Name": alias.name,
+                   "FunctionVersion": alias.version, "Description": alias.description}
+    if alias.weights:
+        description["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.weights)}
+    return description
