@@ -69,6 +69,7 @@ class Runtime:
         self.logs = logs.LogStore()
         self.handler_environment = {}  # extra variables for every environment (local AWS endpoints)
         self._closed = False
+        self._http = None  # the REST API server, started by serve_http()
 
     # ------------------------------------------------------------------ setup
     def _ensure_started(self):
@@ -428,6 +429,20 @@ class Runtime:
                                 "Unhandled" if run.error_type else None,
                                 "\n".join(log_lines) + "\n", record)
 
+    # -------------------------------------------------------------- REST API
+    def serve_http(self, port=0):
+        """Serve the AWS Lambda REST API for this runtime on 127.0.0.1 (once); return its URL."""
+        with self._lock:
+            if self._http is None:
+                from ..api.server import serve  # the HTTP front is loaded only when used
+                self._http = serve(self, port)
+            return self._http.url
+
+    @property
+    def endpoint_url(self):
+        """The URL for boto3's endpoint_url or AWS_ENDPOINT_URL_LAMBDA; starts the server on first use."""
+        return self.serve_http()
+
     # ------------------------------------------------------------------ reads
     def log_events(self, name, stream=None):
         return self.logs.events(logs.log_group(name), stream)
@@ -437,6 +452,8 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        if self._http is not None:
+            self._http.stop()
         with self._lock:
             for envs in self._environments.values():
                 for env in list(envs):

@@ -1,0 +1,221 @@
+"""One function per Lambda API operation: read the REST request, call the Runtime, shape the reply.
+
+Translation only. Validation, quotas and state are the Runtime's (runtime/service.py); a
+member that cannot be translated at all (wrong JSON type, bad base64) is the only error
+raised here, as InvalidRequestContentException.
+"""
+
+import json
+
+from ..errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
+from .wire import b64decode, b64encode, empty_response, json_response, Response
+
+# REST member -> Runtime setting, for members that are plain values in both.
+_SCALARS = {"Handler": "handler", "Runtime": "runtime", "MemorySize": "memory_size",
+            "Timeout": "timeout", "Description": "description", "Role": "role"}
+
+
+def _member(body, name, kind, what):
+    """body[name] if present and of JSON type `kind` (dict, list, str), else InvalidRequestContent."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, kind):
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: {name} must be {what}")
+    return value
+
+
+def _settings(body):
+    """Runtime settings (snake_case) from the configuration members of a request body."""
+    settings = {setting: body[member] for member, setting in _SCALARS.items() if member in body}
+    if "Environment" in body:
+        environment = _member(body, "Environment", dict, "an object") or {}
+        settings["environment"] = _member(environment, "Variables", dict, "an object") or {}
+    if "Layers" in body:
+        settings["layers"] = tuple(_member(body, "Layers", list, "a list") or ())
+    if "EphemeralStorage" in body:
+        settings["ephemeral_storage"] = (_member(body, "EphemeralStorage", dict, "an object") or {}).get("Size")
+    if "LoggingConfig" in body:
+        logging = _member(body, "LoggingConfig", dict, "an object") or {}
+        if "LogFormat" in logging:
+            settings["log_format"] = logging["LogFormat"]
+    if "Architectures" in body:
+        architectures = _member(body, "Architectures", list, "a list") or []
+        if len(architectures) != 1:
+            raise validation_error(architectures, "architectures",
+                                   "Member must have length less than or equal to 1")
+        settings["architecture"] = architectures[0]
+    return settings
+
+
+def _zip_file(body):
+    """The deployment package of CreateFunction (Code.ZipFile) or UpdateFunctionCode (ZipFile)."""
+    if body.get("ZipFile") is not None:
+        return b64decode(body["ZipFile"], "ZipFile")
+    if any(body.get(k) for k in ("S3Bucket", "S3Key", "ImageUri")):
+        raise InvalidParameterValueException(
+            "lambdakit takes deployment packages as ZipFile only (no S3 location or container image).")
+    raise InvalidParameterValueException("Please provide a source for function code.")
+
+
+def _weights(body):
+    """RoutingConfig.AdditionalVersionWeights, or None when the request leaves routing alone."""
+    if "RoutingConfig" not in body:
+        return None
+    routing = _member(body, "RoutingConfig", dict, "an object") or {}
+    weights = _member(routing, "AdditionalVersionWeights", dict, "an object") or {}
+    if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights.values()):
+        raise InvalidRequestContentException(
+            "Could not parse request body into json: AdditionalVersionWeights values must be numbers")
+    return weights
+
+
+def _page(items, request, key):
+    """Marker / MaxItems pagination over a list the Runtime returns whole."""
+    try:
+        start = int(request.query.get("Marker") or 0)
+        size = int(request.query.get("MaxItems") or 50)
+    except ValueError:
+        raise InvalidParameterValueException("Marker and MaxItems must be integers.")
+    if size < 1 or size > 10_000:
+        raise validation_error(size, "maxItems", "Member must have value between 1 and 10000")
+    page = {key: items[start:start + size]}
+    if start + size < len(items):
+        page["NextMarker"] = str(start + size)
+    return page
+
+
+# ---------------------------------------------------------------- functions
+def create_function(runtime, request):
+    body = request.json()
+    code = _member(body, "Code", dict, "an object") or {}
+    if body.get("PackageType", "Zip") != "Zip":
+        raise InvalidParameterValueException("lambdakit runs Zip packages only, not container images.")
+    created = runtime.create_function(body.get("FunctionName"), _zip_file(code),
+                                      publish=bool(body.get("Publish")), **_settings(body))
+    return json_response(created, 201)
+
+
+def get_function(runtime, request):
+    name = request.params["FunctionName"]
+    function = runtime.get_function(name, request.query.get("Qualifier"))
+    concurrency = runtime.get_function_concurrency(name)
+    if concurrency:
+        function["Concurrency"] = concurrency
+    return json_response(function)
+
+
+def get_function_configuration(runtime, request):
+    return json_response(runtime.get_function_configuration(
+        request.params["FunctionName"], request.query.get("Qualifier")))
+
+
+def list_functions(runtime, request):
+    functions = runtime.list_functions()
+    if request.query.get("FunctionVersion") == "ALL":
+        functions = [v for f in functions for v in runtime.list_versions_by_function(f["FunctionName"])]
+    return json_response(_page(functions, request, "Functions"))
+
+
+def update_function_code(runtime, request):
+    body = request.json()
+    return json_response(runtime.update_function_code(
+        request.params["FunctionName"], _zip_file(body), publish=bool(body.get("Publish"))))
+
+
+def update_function_configuration(runtime, request):
+    return json_response(runtime.update_function_configuration(
+        request.params["FunctionName"], **_settings(request.json())))
+
+
+def delete_function(runtime, request):
+    runtime.delete_function(request.params["FunctionName"], request.query.get("Qualifier"))
+    return empty_response(204)
+
+
+# ------------------------------------------------------------------- invoke
+def _client_context(header):
+    """X-Amz-Client-Context: base64 of a JSON object, as the handler's context.client_context."""
+    if not header:
+        return None
+    try:
+        value = json.loads(b64decode(header, "X-Amz-Client-Context"))
+    except (ValueError, InvalidRequestContentException):
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
+    return value
+
+
+def invoke(runtime, request):
+    log_type = request.header("X-Amz-Log-Type")
+    result = runtime.invoke(
+        request.params["FunctionName"], request.body,
+        invocation_type=request.header("X-Amz-Invocation-Type") or "RequestResponse",
+        qualifier=request.query.get("Qualifier"), log_type=log_type,
+        client_context=_client_context(request.header("X-Amz-Client-Context")))
+    headers = {"Content-Type": "application/json"}
+    if result.status_code == 200:
+        headers["X-Amz-Executed-Version"] = result.executed_version
+        if result.function_error:
+            headers["X-Amz-Function-Error"] = result.function_error
+        if log_type == "Tail":
+            headers["X-Amz-Log-Result"] = b64encode(result.log_tail.encode())
+    return Response(result.status_code, result.payload, headers, result.request_id)
+
+
+# --------------------------------------------------------- versions, aliases
+def publish_version(runtime, request):
+    body = request.json()
+    return json_response(runtime.publish_version(
+        request.params["FunctionName"], body.get("Description") or ""), 201)
+
+
+def list_versions_by_function(runtime, request):
+    versions = runtime.list_versions_by_function(request.params["FunctionName"])
+    return json_response(_page(versions, request, "Versions"))
+
+
+def create_alias(runtime, request):
+    body = request.json()
+    return json_response(runtime.create_alias(
+        request.params["FunctionName"], body.get("Name"), body.get("FunctionVersion"),
+        _weights(body), body.get("Description") or ""), 201)
+
+
+def get_alias(runtime, request):
+    return json_response(runtime.get_alias(request.params["FunctionName"], request.params["Name"]))
+
+
+def update_alias(runtime, request):
+    body = request.json()
+    return json_response(runtime.update_alias(
+        request.params["FunctionName"], request.params["Name"], body.get("FunctionVersion"),
+        _weights(body), body.get("Description")))
+
+
+def list_aliases(runtime, request):
+    aliases = runtime.list_aliases(request.params["FunctionName"])
+    version = request.query.get("FunctionVersion")
+    if version:
+        aliases = [a for a in aliases if a["FunctionVersion"] == version]
+    return json_response(_page(aliases, request, "Aliases"))
+
+
+def delete_alias(runtime, request):
+    runtime.delete_alias(request.params["FunctionName"], request.params["Name"])
+    return empty_response(204)
+
+
+# -------------------------------------------------------------- concurrency
+def put_function_concurrency(runtime, request):
+    return json_response(runtime.put_function_concurrency(
+        request.params["FunctionName"], request.json().get("ReservedConcurrentExecutions")))
+
+
+def get_function_concurrency(runtime, request):
+    return json_response(runtime.get_function_concurrency(request.params["FunctionName"]))
+
+
+def delete_function_concurrency(runtime, request):
+    runtime.delete_function_concurrency(request.params["FunctionName"])
+    return empty_response(204)

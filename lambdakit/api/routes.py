@@ -1,0 +1,73 @@
+"""The route table of the Lambda REST API (paths as in botocore's model) and the dispatcher.
+
+To serve another operation, add one row here and one function in operations.py.
+"""
+
+import logging
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..errors import LambdaError
+from . import operations as op
+from .wire import Request, UnknownOperationException, error_response, internal_error
+
+log = logging.getLogger("lambdakit.api")
+
+_FUNCTIONS = "/2015-03-31/functions"
+_FUNCTION = _FUNCTIONS + "/{FunctionName}"
+
+ROUTES = (
+    ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
+    ("GET", _FUNCTIONS, "ListFunctions", op.list_functions),
+    ("GET", _FUNCTION, "GetFunction", op.get_function),
+    ("DELETE", _FUNCTION, "DeleteFunction", op.delete_function),
+    ("GET", _FUNCTION + "/configuration", "GetFunctionConfiguration", op.get_function_configuration),
+    ("PUT", _FUNCTION + "/configuration", "UpdateFunctionConfiguration", op.update_function_configuration),
+    ("PUT", _FUNCTION + "/code", "UpdateFunctionCode", op.update_function_code),
+    ("POST", _FUNCTION + "/invocations", "Invoke", op.invoke),
+    ("POST", _FUNCTION + "/versions", "PublishVersion", op.publish_version),
+    ("GET", _FUNCTION + "/versions", "ListVersionsByFunction", op.list_versions_by_function),
+    ("POST", _FUNCTION + "/aliases", "CreateAlias", op.create_alias),
+    ("GET", _FUNCTION + "/aliases", "ListAliases", op.list_aliases),
+    ("GET", _FUNCTION + "/aliases/{Name}", "GetAlias", op.get_alias),
+    ("PUT", _FUNCTION + "/aliases/{Name}", "UpdateAlias", op.update_alias),
+    ("DELETE", _FUNCTION + "/aliases/{Name}", "DeleteAlias", op.delete_alias),
+    ("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency",
+     op.put_function_concurrency),
+    ("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency",
+     op.get_function_concurrency),
+    ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency",
+     op.delete_function_concurrency),
+)
+
+
+def _compile(template):
+    pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(pattern + "/?")
+
+
+_TABLE = tuple((method, _compile(path), name, handler) for method, path, name, handler in ROUTES)
+
+
+def match(method, path):
+    """(operation name, handler, URI members) for a request, or UnknownOperationException."""
+    for route_method, pattern, name, handler in _TABLE:
+        found = pattern.fullmatch(path)
+        if found and route_method == method:
+            return name, handler, {k: unquote(v) for k, v in found.groupdict().items()}
+    raise UnknownOperationException(f"Unknown operation: {method} {path}")
+
+
+def dispatch(runtime, method, target, headers, body):
+    """Answer one HTTP request with a Response. Never raises; never leaks a traceback."""
+    url = urlsplit(target)
+    name = None
+    try:
+        name, handler, params = match(method, url.path)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        return handler(runtime, Request(method, url.path, params, query, headers, body))
+    except LambdaError as error:
+        return error_response(error)
+    except Exception:
+        log.exception("lambdakit: %s %s (%s) failed inside the server", method, url.path, name)
+        return internal_error()

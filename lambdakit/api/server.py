@@ -1,0 +1,161 @@
+"""The HTTP server of the Lambda REST API: loopback only, HTTP/1.1 keep-alive, one write per reply.
+
+It reads a request, hands it to routes.dispatch, and writes the Response. A failure in one
+connection's thread is logged and ends that connection, never the server.
+"""
+
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ..errors import InvalidRequestContentException, RequestTooLargeException
+from .routes import dispatch
+from .wire import UnknownOperationException, error_response
+
+log = logging.getLogger("lambdakit.api")
+
+HOST = "127.0.0.1"  # never another interface: the API has no authentication
+# AWS's own cap on a CreateFunction request: a 50 MB zip, base64-encoded, in JSON.
+MAX_REQUEST_BYTES = 69_905_067
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # TCP_NODELAY: no 40 ms wait on small keep-alive replies
+    server_version = "lambdakit"
+
+    def setup(self):
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self):
+        self.server.track(self.connection, False)
+        super().finish()
+
+    def _serve(self):
+        try:
+            body = self._read_body()
+        except _TooLarge:
+            self._reply(error_response(RequestTooLargeException(
+                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {self.command} request")),
+                close=True)
+            return
+        except (ValueError, InvalidRequestContentException):
+            self._reply(error_response(InvalidRequestContentException(
+                "Could not read the request body.")), close=True)
+            return
+        self._reply(dispatch(self.server.runtime, self.command, self.path, self.headers, body))
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+    def _read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        if length > MAX_REQUEST_BYTES:
+            raise _TooLarge()
+        return self.rfile.read(length)
+
+    def _read_chunked(self):
+        chunks, total = [], 0
+        while True:
+            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(65537).strip():
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_REQUEST_BYTES:
+                raise _TooLarge()
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(3)
+
+    def _reply(self, response, close=False):
+        if close:
+            self.close_connection = True
+        self.wfile.write(response.encode(close))
+
+    def send_error(self, code, message=None, explain=None):
+        """http.server's own errors (bad request line, unknown method) in AWS's JSON shape."""
+        error = UnknownOperationException(message or "Unknown operation") if code == 501 \
+            else InvalidRequestContentException(message or "Bad request")
+        error.status = 404 if code == 501 else code
+        self._reply(error_response(error), close=True)
+
+    def log_message(self, format, *args):
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, runtime, port):
+        self.runtime = runtime
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+        super().__init__((HOST, port), _Handler)
+
+    def track(self, connection, open_):
+        with self._connections_lock:
+            (self._connections.add if open_ else self._connections.discard)(connection)
+
+    def close_connections(self):
+        """End keep-alive connections, so no request reaches a runtime after stop()."""
+        with self._connections_lock:
+            for connection in self._connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def handle_error(self, request, client_address):
+        log.debug("lambdakit: connection from %s ended with an error", client_address, exc_info=True)
+
+
+class LambdaServer:
+    """The Lambda REST API for one Runtime, served from a background thread on 127.0.0.1."""
+
+    def __init__(self, runtime, port=0):
+        self._httpd = _Server(runtime, port)
+        self._thread = None
+
+    @property
+    def port(self):
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self):
+        return f"http://{HOST}:{self.port}"
+
+    def start(self):
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                            name=f"lambdakit-api-{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self):
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.close_connections()
+        self._httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def serve(runtime, port=0):
+    """Start serving `runtime` on 127.0.0.1:`port` (0 picks a free port); returns the LambdaServer."""
+    return LambdaServer(runtime, port).start()
