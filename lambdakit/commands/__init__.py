@@ -1,0 +1,1 @@
+"""The subcommands of the `lambdakit` command, one module each (see lambdakit/cli.py)."""
