@@ -24,15 +24,15 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from . import limits
-from .pricing import (MS_PER_S, US_EAST_1, Charges, ceil_ms, duration_charge, exact, format_usd,
-                      mb_ms_to_gb_seconds, provisioned_seconds, request_charge, to_cents,
-                      to_cents_up)
+from .pricing import (MS_PER_S, US_EAST_1, Charges, billed_duration_ms, ceil_ms, duration_charge,
+                      exact, format_usd, mb_ms_to_gb_seconds, provisioned_seconds, request_charge,
+                      to_cents, to_cents_up)
 from .records import THROTTLED
 
 
 def init_billed_ms(record):
     """The billed milliseconds INIT added to a record: billed_ms minus the handler alone."""
-    return max(record.billed_ms - ceil_ms(record.duration_ms), 0)
+    return max(record.billed_ms - billed_duration_ms(record.duration_ms, bill_init=False), 0)
 
 
 @dataclass
@@ -132,14 +132,18 @@ class Bill:
     @exact
     def _list_charges(self, usage, architecture):
         arch = self.prices.architecture(architecture)
-        first_tier = arch.duration[0].rate.value
+
+        def priced(mb_ms, rate):
+            return mb_ms_to_gb_seconds(mb_ms) * rate.value
+
+        first_tier = arch.duration[0].rate
         return Charges(
             requests=request_charge(usage.requests, self.prices),
-            duration=mb_ms_to_gb_seconds(usage.mb_ms - usage.init_mb_ms) * first_tier,
-            init=mb_ms_to_gb_seconds(usage.init_mb_ms) * first_tier,
-            provisioned=mb_ms_to_gb_seconds(usage.configured_mb_ms) * arch.provisioned_concurrency.value,
-            provisioned_duration=mb_ms_to_gb_seconds(usage.provisioned_mb_ms) * arch.provisioned_duration.value,
-            ephemeral=mb_ms_to_gb_seconds(usage.storage_mb_ms) * arch.ephemeral_storage.value,
+            duration=priced(usage.mb_ms - usage.init_mb_ms, first_tier),
+            init=priced(usage.init_mb_ms, first_tier),
+            provisioned=priced(usage.configured_mb_ms, arch.provisioned_concurrency),
+            provisioned_duration=priced(usage.provisioned_mb_ms, arch.provisioned_duration),
+            ephemeral=priced(usage.storage_mb_ms, arch.ephemeral_storage),
         )
 
     def by_version(self):
@@ -184,11 +188,18 @@ class Bill:
         for arch, usage in self._per_architecture().items():
             eligible = self._free_tier_eligible(arch)
             gb_s = mb_ms_to_gb_seconds(usage.mb_ms - (0 if include_init else usage.init_mb_ms))
-            eligible_gb_s = mb_ms_to_gb_seconds(eligible.mb_ms - (0 if include_init else eligible.init_mb_ms))
-            free = min(eligible_gb_s, free_left)
+            free = min(free_left, mb_ms_to_gb_seconds(
+                eligible.mb_ms - (0 if include_init else eligible.init_mb_ms)))
             free_left -= free
             amounts[arch] = duration_charge(gb_s - free, arch, self.prices)
         return amounts
+
+    @exact
+    def _init_amounts(self, free_tier):
+        """Per architecture, what INIT adds: the duration charge minus the same with INIT free."""
+        without_init = self._duration_amounts(free_tier, include_init=False)
+        return {arch: amount - without_init[arch]
+                for arch, amount in self._duration_amounts(free_tier).items()}
 
     @exact
     def lines(self, *, free_tier=False):
@@ -212,10 +223,10 @@ class Bill:
         """Account total by component (requests, duration, INIT, provisioned, ephemeral)."""
         listed = sum((self._list_charges(usage, arch)
                       for arch, usage in self._per_architecture().items()), Charges())
-        with_init = sum(self._duration_amounts(free_tier).values(), Decimal(0))
         without_init = sum(self._duration_amounts(free_tier, include_init=False).values(), Decimal(0))
         return Charges(requests=self._request_amount(free_tier), duration=without_init,
-                       init=with_init - without_init, provisioned=listed.provisioned,
+                       init=sum(self._init_amounts(free_tier).values(), Decimal(0)),
+                       provisioned=listed.provisioned,
                        provisioned_duration=listed.provisioned_duration, ephemeral=listed.ephemeral)
 
     @exact
@@ -248,12 +259,15 @@ class Bill:
 
         out = [f"Lambda bill, {self.prices.region}, prices checked {self.prices.request.checked}",
                f"{'':<60}{'list price':>17}{'free tier':>17}"]
+        init = {free_tier: self._init_amounts(free_tier) for free_tier in (False, True)}
         for listed, free in zip(self.lines(), self.lines(free_tier=True)):
             usage = f"{listed.usage:,.0f}" if listed.unit == "requests" else f"{listed.usage:,.3f}"
-            out.append(row(f"{listed.name:<32}{usage:>19} {listed.unit}", listed.amount, free.amount))
+            out.append(row(f"{listed.name:<32}{usage:>19} {listed.unit:<8}", listed.amount, free.amount))
+            if listed.name.startswith("Duration "):
+                arch = listed.name.removeprefix("Duration ")
+                out.append(row("  of which INIT (billed since 1 Aug 2025)", init[False][arch],
+                               init[True][arch]))
         out += [
-            row("  of which INIT (billed since 1 Aug 2025)", self.components().init,
-                self.components(free_tier=True).init),
             row("Total", self.total(), self.total(free_tier=True)),
             row("Total in cents, rounded half-up", self.cents(), self.cents(free_tier=True), 2),
             row("Total in cents, each line rounded up (AWS pricing page)",
@@ -265,6 +279,10 @@ class Bill:
         out += [f"  {'Volume tier discount':<58}{format_usd(-self.volume_discount(), places):>17}",
                 f"  {'Free tier credit':<58}{format_usd(-self.free_tier_credit(), places):>17}"]
         return "\n".join(out)
+
+
+_WHAT_IF = ("what-if", "$LATEST")  # function and version of the hypothetical usage below
+
 
 def monthly_bill(invocations, duration_ms, memory_mb, architecture=limits.DEFAULT_ARCHITECTURE, *,
                  ephemeral_storage_mb=limits.EPHEMERAL_DEFAULT_MB, prices=US_EAST_1):
@@ -281,9 +299,6 @@ def monthly_cost(invocations, duration_ms, memory_mb, architecture=limits.DEFAUL
     """Exact monthly total of ``monthly_bill``; list price unless ``free_tier``."""
     return monthly_bill(invocations, duration_ms, memory_mb, architecture,
                         ephemeral_storage_mb=ephemeral_storage_mb, prices=prices).total(free_tier=free_tier)
-
-
-_WHAT_IF = ("what-if", "$LATEST")
 
 
 def invocation_cost(billed_ms, memory_mb, *, architecture=limits.DEFAULT_ARCHITECTURE,

@@ -4,8 +4,9 @@ Conventions every function here follows:
 
 - Money is ``Decimal`` and exact. Each computation runs in a decimal context that raises
   ``decimal.Inexact`` rather than round, so no intermediate figure is ever silently rounded.
-- Billed duration is per invocation, in whole milliseconds, rounded up, with no minimum
-  (``billed_duration_ms``). GB = MB / 1024, so GB-s = billed ms x MB / 1,024,000, exactly.
+- Billed duration is per invocation, in whole milliseconds, rounded up
+  (``billed_duration_ms``); 100 ms granularity ended in Dec 2020. GB = MB / 1024, so
+  GB-s = billed ms x MB / 1,024,000, exactly.
 - INIT: since 1 Aug 2025 AWS bills the INIT phase of on-demand ZIP functions on managed
   runtimes too (container images, custom runtimes and provisioned concurrency already paid
   for it). The runtime adds INIT to the handler duration *before* rounding up, so an
@@ -31,7 +32,6 @@ from functools import wraps
 from . import limits
 
 CHECKED = "2026-11"
-SOURCE = "aws.amazon.com/lambda/pricing/ and the AWS Price List API (service AWSLambda)"
 
 MB_PER_GB = 1024
 MS_PER_S = 1000
@@ -78,6 +78,7 @@ class ArchitecturePrices:
 @dataclass(frozen=True)
 class PriceTable:
     region: str
+    source: str
     request: Published
     x86_64: ArchitecturePrices
     arm64: ArchitecturePrices
@@ -103,6 +104,7 @@ def _gb_s(amount):
 
 US_EAST_1 = PriceTable(
     region="us-east-1",
+    source="aws.amazon.com/lambda/pricing/ and the AWS Price List API (service AWSLambda)",
     request=_usd("0.0000002", "request"),  # $0.20 per 1M requests
     x86_64=ArchitecturePrices(
         duration=(Tier(_gb_s("6000000000"), _usd("0.0000166667", "GB-s")),
@@ -173,8 +175,11 @@ def billed_duration_ms(duration_ms, init_ms=0, *, bill_init=True):
     ``bill_init=False`` reproduces billing before 1 Aug 2025 for on-demand ZIP functions.
     Provisioned environments run INIT before any request arrives, so their records carry
     ``init_ms=0`` and nothing is added here.
+
+    An invocation that ran is billed at least 1 ms: a real one never takes 0 ms, but the
+    virtual clock can report 0.0, and AWS never prints "Billed Duration: 0 ms".
     """
-    return ceil_ms(to_decimal(duration_ms) + (to_decimal(init_ms) if bill_init else 0))
+    return max(ceil_ms(to_decimal(duration_ms) + (to_decimal(init_ms) if bill_init else 0)), 1)
 
 
 @exact
@@ -255,9 +260,13 @@ def render_prices(prices=US_EAST_1):
     rows = [("Requests", prices.request)]
     for name in limits.ARCHITECTURES:
         arch = prices.architecture(name)
+        floor = Decimal(0)
         for tier in arch.duration:
-            bound = "and over" if tier.up_to is None else f"up to {tier.up_to.value:,} GB-s/month"
-            rows.append((f"Duration {name}, {bound}", tier.rate))
+            if tier.up_to is None:
+                rows.append((f"Duration {name}, over {floor:,} GB-s/month", tier.rate))
+            else:
+                rows.append((f"Duration {name}, up to {tier.up_to.value:,} GB-s/month", tier.rate))
+                floor = tier.up_to.value
         rows += [(f"Provisioned concurrency {name}", arch.provisioned_concurrency),
                  (f"Provisioned duration {name}", arch.provisioned_duration),
                  (f"Ephemeral storage {name}", arch.ephemeral_storage)]
@@ -265,7 +274,7 @@ def render_prices(prices=US_EAST_1):
              ("Free tier duration", prices.free_gb_seconds),
              ("Free ephemeral storage", prices.free_ephemeral_mb),
              ("Provisioned time rounded up to", prices.provisioned_increment_s)]
-    lines = [f"Lambda prices, {prices.region}"]
+    lines = [f"Lambda prices, {prices.region}, from {prices.source}"]
     lines += [f"{label:<52}{published.value:>16,f} {published.unit:<18} checked {published.checked}"
               for label, published in rows]
     return "\n".join(lines)
