@@ -236,7 +236,9 @@ class Bill:
 
     def cents(self, *, free_tier=False, per_line=False):
         """Total in cents: the exact total rounded half-up, or (``per_line``) each line
-        rounded up and then added, as AWS's pricing-page examples do ($18.73 vs $18.74)."""
+        rounded up and then added. For the pricing page's 512 MB example these give $18.73
+        and the page's $18.74; the page gets there with a unit price rounded to $0.00001667,
+        so the two methods agree with it only where that rounding pushes each part up."""
         if per_line:
             return sum((to_cents_up(line.amount) for line in self.lines(free_tier=free_tier)), Decimal(0))
         return to_cents(self.total(free_tier=free_tier))

@@ -121,7 +121,9 @@ def test_pricing_page_example_1_512mb_3m_invocations_of_1s():
 
 
 def test_pricing_page_example_2_128mb_30m_invocations_of_200ms():
-    # 750,000 GB-s - 400,000 = 350,000 x rate = $5.833345; 29M requests = $5.80.
+    # 750,000 GB-s - 400,000 = 350,000 x rate = $5.833345; 29M requests = $5.80. With its
+    # rounded unit price ($0.00001667) the page's method gives $5.83 + $5.80 = $11.63, which
+    # here matches rounding the total, not rounding each part up ($11.64).
     bill = monthly_bill(30_000_000, 200, 128)
     assert bill.total(free_tier=True) == D("11.633345")
     assert bill.cents(free_tier=True) == D("11.63")
