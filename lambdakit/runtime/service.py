@@ -70,6 +70,8 @@ class Runtime:
         self.handler_environment = {}  # extra variables for every environment (local AWS endpoints)
         self._closed = False
         self._http = None  # the REST API server, started by serve_http()
+        self._attached = []  # local AWS services and API gateways, closed with the runtime
+        self._local_aws = None
 
     # ------------------------------------------------------------------ setup
     def _ensure_started(self):
@@ -369,8 +371,12 @@ class Runtime:
 
     # ---------------------------------------------------------------- invoke
     def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
-               log_type=None, client_context=None):
-        """Invoke: run the function and return an InvocationResult (sync), or queue it (Event)."""
+               log_type=None, client_context=None, trace_id=None):
+        """Invoke: run the function and return an InvocationResult (sync), or queue it (Event).
+
+        `trace_id` is the X-Ray header a triggering service passes on (its Lineage counts a
+        chain of invocations, which is how recursive loops are detected); None starts a new trace.
+        """
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to "
@@ -392,18 +398,19 @@ class Runtime:
         if invocation_type == "Event":
             request_id = self.clock.request_id()
             threading.Thread(target=self._run_event, daemon=True,
-                             args=(function, version, invoked_arn, body, request_id)).start()
+                             args=(function, version, invoked_arn, body, request_id, trace_id)).start()
             return InvocationResult(202, b"", request_id, None, None, "")
-        return self._invoke_sync(function, version, invoked_arn, body, client_context)
+        return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id)
 
-    def _run_event(self, function, version, invoked_arn, body, request_id):
+    def _run_event(self, function, version, invoked_arn, body, request_id, trace_id=None):
         try:
-            self._invoke_sync(function, version, invoked_arn, body, None, request_id, "Event")
+            self._invoke_sync(function, version, invoked_arn, body, None, request_id, "Event",
+                              trace_id=trace_id)
         except TooManyRequestsException:
             pass  # the scale work's async queue retries throttled events; see asyncq
 
     def _invoke_sync(self, function, version, invoked_arn, body, client_context,
-                     request_id=None, invocation_type="RequestResponse", arrival_ms=None):
+                     request_id=None, invocation_type="RequestResponse", arrival_ms=None, trace_id=None):
         request_id = request_id or self.clock.request_id()
         arrival_ms = self.clock.now_ms() if arrival_ms is None else arrival_ms
         env, cold = self._acquire(function, version, arrival_ms)
@@ -413,7 +420,7 @@ class Runtime:
                 self._spawn(env, version, arrival_ms)
                 run.init()
             if run.init_error is None:
-                run.invoke(body, invoked_arn, client_context)
+                run.invoke(body, invoked_arn, client_context, trace_id)
         except BaseException:
             self._release(env, arrival_ms, keep=False)
             raise
@@ -443,6 +450,25 @@ class Runtime:
         """The URL for boto3's endpoint_url or AWS_ENDPOINT_URL_LAMBDA; starts the server on first use."""
         return self.serve_http()
 
+    # ------------------------------------------------ local AWS and API Gateway
+    def local_aws(self, **options):
+        """Local AWS services (a moto server) for handler code, with S3 triggers: see lambdakit.aws."""
+        if self._local_aws is None or self._local_aws.closed:
+            from ..aws import start
+            self._local_aws = start(self, **options)
+        return self._local_aws
+
+    def api_gateway(self, routes, **options):
+        """A local API Gateway on 127.0.0.1 whose routes invoke this runtime's functions: see
+        lambdakit.apigw. The gateway's `url` is where to send requests."""
+        from ..apigw import start
+        return start(self, routes, **options)
+
+    def attach(self, service):
+        """Close `service` (anything with a close() method) when this runtime closes."""
+        self._attached.append(service)
+        return service
+
     # ------------------------------------------------------------------ reads
     def log_events(self, name, stream=None):
         return self.logs.events(logs.log_group(name), stream)
@@ -452,6 +478,8 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        for service in reversed(self._attached):
+            service.close()
         if self._http is not None:
             self._http.stop()
         with self._lock:
@@ -541,14 +569,14 @@ class _Run:
             self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
 
     # -- INVOKE ------------------------------------------------------------
-    def invoke(self, body, invoked_arn, client_context):
+    def invoke(self, body, invoked_arn, client_context, trace_id=None):
         env, service = self.env, self.service
         start_ms = self.arrival_ms + self.init_ms
         deadline_ms = int(start_ms + self.config.timeout * 1000) if self.virtual \
             else int(time.time() * 1000 + self.config.timeout * 1000)
         request = {"request_id": self.request_id, "payload": body, "deadline_ms": deadline_ms,
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
-                   "trace_id": _trace_id(self.request_id, start_ms)}
+                   "trace_id": trace_id or _trace_id(self.request_id, start_ms)}
         started = time.monotonic()
         watch = service._watchdog.watch(env, self.config.timeout, self.config.memory_size)
         message = env.receive() if env.send(("invoke", request)) else None
