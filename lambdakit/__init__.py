@@ -1,9 +1,12 @@
 """lambdakit: a hands-on AWS Lambda course and a faithful local Lambda runtime.
 
 The public API: `Runtime` (a local Lambda service), `work` (declared work in handler
-code), the service errors, and the records every meter and widget reads.
+code), the service errors, and the records every meter and widget reads; the kernel's
+default runtime and what the magics do with it (`default_runtime`, `deploy`, `invoke`,
+`reset`, `use_clock`); and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
 """
 
+from .default import default_runtime, deploy, invoke, reset, use_clock
 from .errors import (InvalidParameterValueException, LambdaError, RequestTooLargeException,
                      ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
                      ValidationException)
@@ -14,4 +17,11 @@ from .runtime.service import Runtime
 
 __all__ = ["Runtime", "InvocationResult", "InvocationRecord", "work", "LambdaError",
            "InvalidParameterValueException", "RequestTooLargeException", "ResourceConflictException",
-           "ResourceNotFoundException", "TooManyRequestsException", "ValidationException"]
+           "ResourceNotFoundException", "TooManyRequestsException", "ValidationException",
+           "default_runtime", "deploy", "invoke", "reset", "use_clock"]
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext lambdakit`: the magics load here, so importing lambdakit stays light."""
+    from .magics import load_ipython_extension as load
+    load(ipython)

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("serve",)
+COMMANDS = ("serve", "install-kernel")
 
 
 def _command_module(name):
