@@ -2,6 +2,7 @@
 boto3 cannot send the request under test). Assertions are on what boto3 returns."""
 
 import base64
+import concurrent.futures
 import hashlib
 import http.client
 import io
@@ -329,6 +330,24 @@ def test_reserved_concurrency_and_throttling(client, name):
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert "ReservedConcurrentExecutions" not in client.get_function_concurrency(FunctionName=name)
     assert json.loads(invoke(client, name)["Body"]) == "ok"
+
+
+def test_concurrent_requests_run_in_parallel_and_throttle(client, name):
+    """Two requests at once with one reserved environment: one runs, the other gets a 429 at
+    once. A server that served one request at a time would run both, one after the other."""
+    create(client, name, "import time\n\ndef lambda_handler(event, context):\n"
+                         "    time.sleep(3)\n    return 'slept'\n", Timeout=30)
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+
+    def attempt(_):
+        try:
+            return json.loads(invoke(client, name)["Body"])
+        except client.exceptions.TooManyRequestsException as error:
+            return error.response["Reason"]
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(attempt, range(2)))
+    assert outcomes == ["ReservedFunctionConcurrentInvocationLimitExceeded", "slept"]
 
 
 def test_malformed_body_is_invalid_request_content(runtime, client, name):

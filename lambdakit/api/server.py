@@ -80,6 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, response, close=False):
         if close:
             self.close_connection = True
+        log.debug("%s %s -> %d", self.command, self.path, response.status)
         self.wfile.write(response.encode(close))
 
     def send_error(self, code, message=None, explain=None):
@@ -148,6 +149,8 @@ class LambdaServer:
             self._thread = None
         self._httpd.close_connections()
         self._httpd.server_close()
+
+    close = stop  # so Runtime.attach() and `with closing(...)` work too
 
     def __enter__(self):
         return self.start()
