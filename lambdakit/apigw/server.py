@@ -1,0 +1,115 @@
+"""The local API Gateway over real HTTP: a threaded HTTP/1.1 server on 127.0.0.1 in front
+of an ApiGateway. It only reads requests and writes responses; the gateway decides.
+"""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ..events.http_request import HttpRequest
+from .gateway import ApiGateway
+
+# API Gateway's payload quota for REST and HTTP APIs: 10 MB.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    gateway = None  # set on the per-server subclass
+
+    def _serve(self):
+        target, _, query = self.path.partition("?")
+        if target.startswith(("http://", "https://")):  # absolute-form request target
+            target = "/" + target.split("/", 3)[-1] if target.count("/") >= 3 else "/"
+        body = self._read_body()
+        if body is None:
+            return
+        prefix = self.gateway.stage_prefix
+        if prefix and not (target == prefix or target.startswith(prefix + "/")):
+            self._write(self.gateway.wrong_stage())
+            return
+        inside = target[len(prefix):] or "/"
+        request = HttpRequest(self.command, inside, query, list(self.headers.items()), body,
+                              source_ip=self.client_address[0])
+        self._write(self.gateway.dispatch(request))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            self._write_raw(413, [("Content-Type", "application/json")], b'{"message":"Request Too Long"}')
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _write(self, response):
+        self._write_raw(response.status, response.headers, response.body)
+
+    def _write_raw(self, status, headers, body):
+        self.send_response_only(status)
+        self.send_header("Date", self.date_time_string())
+        for name, value in headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass  # the gateway keeps its own access log
+
+
+class GatewayServer:
+    """An ApiGateway served on 127.0.0.1; `url` is the invoke URL (stage included)."""
+
+    def __init__(self, gateway, port=0):
+        self.gateway = gateway
+        handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}{gateway.stage_prefix}"
+        self.closed = False
+        self._thread = threading.Thread(target=self._server.serve_forever, name="lambdakit-apigw",
+                                        daemon=True)
+        self._thread.start()
+
+    def __getattr__(self, name):
+        # routes, access_log, request(), dispatch(), kind, stage ... are the gateway's
+        return getattr(self.__dict__["gateway"], name)
+
+    def __repr__(self):
+        state = "closed" if self.closed else self.url
+        return f"ApiGateway({self.gateway.kind}, {state}, routes={[r.key for r in self.gateway.routes]})"
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def start(runtime, routes, *, port=0, **options):
+    """Serve `routes` ({"POST /lambda/hello": "hello", ...}) of `runtime` over HTTP on
+    127.0.0.1 (a free port unless `port` is given); closed with the runtime. Options as for
+    ApiGateway: kind ("rest" or "http"), stage, binary_media_types, integration_timeout_ms."""
+    return runtime.attach(GatewayServer(ApiGateway(runtime, routes, **options), port))

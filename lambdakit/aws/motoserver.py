@@ -1,0 +1,131 @@
+"""The process behind lambdakit.aws: moto's AWS services over HTTP on 127.0.0.1, with the
+S3 notifications meant for Lambda functions handed to lambdakit instead of moto's own
+Lambda backend.
+
+Run as `python -m lambdakit.aws.motoserver CHANNEL_FD LIFELINE_FD PORT`. The channel is a
+socket to the service, one JSON object per line: this process says `ready` once, and asks
+`validate` (does a notification's function exist?) and `s3` (an object event matched a
+Lambda notification), each answered before the S3 request that caused it returns. That
+order is what lets the service know of every triggered invocation by the time the client's
+PUT or DELETE has returned. The process exits when the lifeline pipe closes, so a dead
+kernel leaves no server behind.
+"""
+
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+
+from werkzeug.serving import make_server
+
+# The request being served on this thread: its X-Ray header carries the chain of
+# invocations (botocore sends it from inside a function), its address the source IP.
+_current = threading.local()
+
+
+class Channel:
+    def __init__(self, fd):
+        self._sock = socket.socket(fileno=fd)
+        self._reader = self._sock.makefile("rb")
+        self._lock = threading.Lock()
+
+    def tell(self, message):
+        with self._lock:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def ask(self, message):
+        with self._lock:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+            line = self._reader.readline()
+        if not line:
+            raise ConnectionError("lambdakit closed the channel")
+        return json.loads(line)
+
+
+def remember_request(app):
+    def wsgi(environ, start_response):
+        _current.trace = environ.get("HTTP_X_AMZN_TRACE_ID")
+        _current.source_ip = environ.get("REMOTE_ADDR")
+        return app(environ, start_response)
+    return wsgi
+
+
+def install_hooks(channel):
+    from moto.s3 import notifications
+    from moto.s3.exceptions import InvalidArgumentError
+    from moto.s3.models import FakeBucket
+
+    original_send = notifications.send_event
+    original_configure = FakeBucket.set_notification_configuration
+
+    def send_event(account_id, event_name, bucket, key):
+        config = bucket.notification_configuration
+        if config is not None and key is not None:
+            for notification in config.cloud_function:
+                if notification.matches(event_name, key.name):
+                    channel.ask(_s3_notice(event_name, bucket, key, notification))
+        original_send(account_id, event_name, bucket, key)  # queues, topics, EventBridge
+
+    def set_notification_configuration(bucket, notification_config):
+        functions = (notification_config or {}).get("CloudFunctionConfiguration") or []
+        for entry in functions:
+            _lower_filter_names(entry)
+        arns = [entry["CloudFunction"] for entry in functions]
+        missing = channel.ask({"op": "validate", "arns": arns})["missing"] if arns else []
+        if missing:
+            # S3 checks every destination when the configuration is put, as AWS does.
+            raise InvalidArgumentError("Unable to validate the following destination configurations",
+                                       missing[0], f"Not authorized to invoke function [{missing[0]}]")
+        original_configure(bucket, notification_config)
+
+    notifications._invoke_awslambda = lambda *args: None  # Lambda targets are lambdakit's
+    notifications.send_event = send_event
+    FakeBucket.set_notification_configuration = set_notification_configuration
+
+
+def _lower_filter_names(entry):
+    # S3 accepts "Prefix" and "prefix" alike; moto only matches the lower-case names.
+    rules = (entry.get("Filter") or {}).get("S3Key", {}).get("FilterRule") or []
+    for rule in rules if isinstance(rules, list) else [rules]:
+        rule["Name"] = rule["Name"].lower()
+
+
+def _s3_notice(event_name, bucket, key, notification):
+    version_id = key.version_id if bucket.is_versioned else None
+    return {
+        "op": "s3",
+        "event_name": str(getattr(event_name, "value", event_name)),
+        "bucket": bucket.name,
+        "region": bucket.region_name,
+        "key": key.name,
+        "size": getattr(key, "size", 0),
+        "etag": (getattr(key, "etag", "") or "").replace('"', ""),
+        "version_id": None if version_id in (None, "null") else str(version_id),
+        "configuration_id": notification.id,
+        "function_arn": notification.arn,
+        "trace": getattr(_current, "trace", None),
+        "source_ip": getattr(_current, "source_ip", None),
+    }
+
+
+def main(argv):
+    channel_fd, lifeline_fd, port = int(argv[0]), int(argv[1]), int(argv[2])
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+    channel = Channel(channel_fd)
+    install_hooks(channel)
+    app = remember_request(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    os.environ["MOTO_PORT"] = str(server.server_port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    channel.tell({"op": "ready", "port": server.server_port})
+    while os.read(lifeline_fd, 1):
+        pass
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
