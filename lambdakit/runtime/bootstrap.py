@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import resource
 import signal
 import sys
 import time
@@ -109,9 +110,12 @@ class OutputCapture:
             self.dropped += len(text)
 
     def take(self):
-        if os.fstat(self.fd_file).st_size:
+        size = os.fstat(self.fd_file).st_size
+        if size:
             os.lseek(self.fd_file, 0, os.SEEK_SET)
-            self.write(os.read(self.fd_file, self.limit).decode("utf-8", "replace"))
+            kept = min(size, self.limit)
+            self.write(os.read(self.fd_file, kept).decode("utf-8", "replace"))
+            self.dropped += size - kept
             os.ftruncate(self.fd_file, 0)
         text = "".join(self.parts)
         if self.dropped:
@@ -203,8 +207,9 @@ def _decimal_default(value):
 class Environment:
     """The in-process half of one execution environment."""
 
-    def __init__(self, conn, spec, fd_file):
-        self.conn, self.spec = conn, spec
+    def __init__(self, channel, spec, fd_file):
+        self.channel, self.spec = channel, spec
+        self.pid = os.getpid()
         self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["vcpus"])
         self.clock.install()
         self.output = OutputCapture(spec["log_limit"], fd_file)
@@ -212,16 +217,29 @@ class Environment:
         sys.stderr = CaptureStream(self.output, 2)
         setup_logging(sys.stdout, spec["log_format"])
         self.handler = None
-        self.base_rss_kb = self._peak_rss_kb()
+        self.cpu_mark_ms, self.base_rss_kb = self._usage()
 
-    def _peak_rss_kb(self):
-        import resource
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def _usage(self):
+        """(CPU milliseconds used so far, peak resident KB): one system call for both."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_ms = self.clock.declared_cpu_ms if self.clock.virtual \
+            else (usage.ru_utime + usage.ru_stime) * 1000.0
+        return cpu_ms, usage.ru_maxrss
+
+    def _reply(self, kind, *fields):
+        """Send the phase's outcome, with the CPU it used, its output and the peak memory."""
+        if os.getpid() != self.pid:
+            # A process the handler forked has returned into the runtime: only the
+            # environment's own process answers the service.
+            os._exit(0)
+        cpu_ms, peak_kb = self._usage()
+        used_ms, self.cpu_mark_ms = cpu_ms - self.cpu_mark_ms, cpu_ms
+        self.channel.send((kind, *fields, used_ms, self.output.take(), peak_kb))
 
     def init(self):
         self.clock.now_ms = self.spec["now_ms"]
         self.clock.deadline_ms = self.spec["now_ms"] + self.spec["init_timeout_ms"]
-        start_wall, start_cpu = self.clock.wall_ms(), self.clock.cpu_ms()
+        start_wall = self.clock.wall_ms()
         error = None
         try:
             self.handler = load_handler(self.spec["handler"])
@@ -238,23 +256,22 @@ class Environment:
             logging.warning(UNHANDLED_WARNING)
             self.output.write(error_log_text(error))
         self.clock.deadline_ms = None
-        self.conn.send(("init", error, self.clock.wall_ms() - start_wall,
-                        self.clock.cpu_ms() - start_cpu, self.output.take(), self._peak_rss_kb(),
-                        self.base_rss_kb))
+        self._reply("init", error, self.clock.wall_ms() - start_wall, self.base_rss_kb)
         return error is None
 
     def invoke(self, request):
         request_id = request["request_id"]
         RequestIdFilter.request_id = request_id
         os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
-        if self.clock.virtual:
-            self.clock.now_ms = request["now_ms"]
-        self.clock.deadline_ms = request["deadline_ms"] if self.clock.virtual else None
-        start_wall, start_cpu = self.clock.wall_ms(), self.clock.cpu_ms()
+        clock = self.clock
+        if clock.virtual:
+            clock.now_ms = request["now_ms"]
+            clock.deadline_ms = request["deadline_ms"]
+        start_wall = clock.wall_ms()
         error = body = None
         try:
             context = LambdaContext(request_id, request["deadline_ms"], request["arn"],
-                                    request.get("client_context"), request.get("identity"))
+                                    request["client_context"], request["identity"])
             try:
                 event = json.loads(request["payload"]) if request["payload"] else {}
             except ValueError as e:
@@ -272,26 +289,25 @@ class Environment:
         if error is not None:
             self.output.write(error_log_text(error))
             body = json.dumps(error, ensure_ascii=False).encode()
-        self.clock.deadline_ms = None
-        self.conn.send(("result", error is not None, body, self.clock.wall_ms() - start_wall,
-                        self.clock.cpu_ms() - start_cpu, self.output.take(), self._peak_rss_kb()))
+        clock.deadline_ms = None
+        self._reply("result", error is not None, body, clock.wall_ms() - start_wall)
 
     def _report_deadline(self):
         """Virtual time hit the timeout: hand over the logs and wait to be stopped, as AWS stops it."""
-        self.conn.send(("deadline", self.output.take(), self._peak_rss_kb()))
+        self._reply("deadline")
         while True:
-            self.conn.recv()
+            self.channel.recv()
 
     def _die_out_of_memory(self):
         """The address-space guard tripped: die as the out-of-memory killer would kill us."""
-        self.conn.send(("oom", self.output.take(), self._peak_rss_kb()))
+        self._reply("oom")
         os.kill(os.getpid(), signal.SIGKILL)
 
     def serve(self):
         if not self.init():
             os._exit(1)  # awslambdaric exits after reporting an INIT error
         while True:
-            message = self.conn.recv()
+            message = self.channel.recv()
             if message[0] == "invoke":
                 self.invoke(message[1])
             else:  # "shutdown"

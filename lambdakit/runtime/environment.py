@@ -11,10 +11,24 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
-# How often the watchdog looks at busy environments' clocks and memory.
+from .channel import Channel
+
+# How often the watchdog looks at busy environments' clocks and memory. An invocation
+# shorter than this is never sampled: the environment reports its own peak at the end.
 WATCH_INTERVAL_S = 0.005
+# How the zygote is started: `python -c LAUNCH PACKAGE_DIR SOCKET_FD`, with a bare
+# `lambdakit` package so that the kernel-side package (and what it imports) stays out of it.
+LAUNCH = """
+import sys, types
+package = types.ModuleType("lambdakit")
+package.__path__ = [sys.argv[1]]
+sys.modules["lambdakit"] = package
+from lambdakit.runtime import zygote
+zygote.main(int(sys.argv[2]))
+"""
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Go's names for signals, which is how AWS words "Runtime exited with error: signal: ...".
 _SIGNAL_TEXT = {
@@ -43,7 +57,7 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "lambdakit.runtime.zygote", str(theirs.fileno())],
+                [sys.executable, "-c", LAUNCH, _PACKAGE_DIR, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, start_new_session=True)
         theirs.close()
@@ -85,7 +99,7 @@ class Zygote:
             if self._closed and env_id not in self._spawned:
                 raise RuntimeError("the environment zygote has stopped")
             pid = self._spawned.pop(env_id)
-        return pid, Connection(ours.detach())
+        return pid, Channel(ours)
 
     def wait_exit(self, pid, timeout=2.0):
         """The wait status of an environment process, once the zygote has reaped it."""
@@ -111,44 +125,57 @@ class Zygote:
 class Watch:
     deadline: float | None      # time.monotonic() after which the process is killed
     memory_limit_kb: int
+    sample_from: float          # time.monotonic() after which its memory is sampled
+    peak_kb: int = 0            # highest resident memory the watchdog saw
     reason: str | None = None   # set when the watchdog killed it: "timeout" or "oom"
 
 
 class Watchdog:
-    """One thread that enforces timeouts and memory sizes of all busy environments."""
+    """One thread that enforces timeouts and memory sizes of all busy environments.
+
+    Registering a watch takes no lock and wakes nobody unless the thread is idle: a warm
+    invoke costs a fraction of a millisecond, and waking a thread for each one would be
+    a good part of that."""
 
     def __init__(self):
-        self._watches = {}
+        self._watches = {}          # env -> Watch; single dict operations are atomic
         self._cond = threading.Condition()
+        self._idle = False
         threading.Thread(target=self._run, name="lambdakit-watchdog", daemon=True).start()
 
     def watch(self, env, timeout_s, memory_mb):
-        watch = Watch(None if timeout_s is None else time.monotonic() + timeout_s, memory_mb * 1024)
-        with self._cond:
-            self._watches[env] = watch
-            self._cond.notify()
+        now = time.monotonic()
+        watch = Watch(None if timeout_s is None else now + timeout_s, memory_mb * 1024,
+                      now + WATCH_INTERVAL_S)
+        self._watches[env] = watch
+        if self._idle:
+            with self._cond:
+                self._cond.notify()
         return watch
 
     def unwatch(self, env):
-        with self._cond:
-            self._watches.pop(env, None)
+        self._watches.pop(env, None)
 
     def _run(self):
         while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._watches)
-                watches = list(self._watches.items())
+            if not self._watches:
+                with self._cond:
+                    self._idle = True
+                    self._cond.wait_for(lambda: self._watches)
+                    self._idle = False
+            time.sleep(WATCH_INTERVAL_S)
             now = time.monotonic()
-            for env, watch in watches:
-                if watch.reason:
+            for env, watch in list(self._watches.items()):
+                if watch.reason or now < watch.sample_from:
                     continue
+                rss = env.rss_kb()
+                watch.peak_kb = max(watch.peak_kb, rss)
                 if watch.deadline is not None and now >= watch.deadline:
                     watch.reason = "timeout"
-                elif env.rss_kb() > watch.memory_limit_kb:
+                elif rss > watch.memory_limit_kb:
                     watch.reason = "oom"
                 if watch.reason:
                     env.kill()
-            time.sleep(WATCH_INTERVAL_S)
 
 
 class ExecutionEnvironment:
@@ -164,7 +191,7 @@ class ExecutionEnvironment:
         self.created_ms = created_ms
         self.initialization_type = initialization_type
         self.pid = None
-        self.conn = None
+        self.channel = None
         self.cgroup = None
         self.alive = False
         self.busy = False
@@ -176,19 +203,19 @@ class ExecutionEnvironment:
     def start(self, zygote, spec, cgroup):
         self.cgroup = cgroup
         spec["cgroup_procs"] = cgroup.procs_files if cgroup else []
-        self.pid, self.conn = zygote.spawn(self.id, spec)
+        self.pid, self.channel = zygote.spawn(self.id, spec)
         self.alive = True
 
     def receive(self):
         """The next message from the process, or None if it died."""
         try:
-            return self.conn.recv()
+            return self.channel.recv()
         except (EOFError, OSError):
             return None
 
     def send(self, message):
         try:
-            self.conn.send(message)
+            self.channel.send(message)
             return True
         except OSError:
             return False
@@ -196,7 +223,7 @@ class ExecutionEnvironment:
     def rss_kb(self):
         try:
             with open(f"/proc/{self.pid}/statm", "rb") as f:
-                return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+                return int(f.read().split()[1]) * _PAGE_KB
         except (OSError, ValueError, IndexError):
             return 0
 
@@ -219,8 +246,8 @@ class ExecutionEnvironment:
         if graceful:
             self.send(("shutdown",))
         self.kill()
-        if self.conn is not None:
-            self.conn.close()
+        if self.channel is not None:
+            self.channel.close()
         zygote.forget_exit(self.pid) if not graceful else zygote.wait_exit(self.pid, timeout=0.5)
         if self.cgroup:
             self.cgroup.remove()

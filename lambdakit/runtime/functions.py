@@ -1,10 +1,11 @@
 """Functions, their published versions and aliases: the rules of the Lambda API, no processes."""
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
 
-from ..config import function_arn
+from ..config import function_arn, validate_name
 from ..errors import (InvalidParameterValueException, ResourceConflictException,
                       ResourceNotFoundException, validation_error)
 
@@ -141,7 +142,13 @@ class Function:
 
 def split_name(function_name, qualifier=None):
     """Accept NAME, NAME:QUALIFIER, a partial ARN or a full ARN; return (name, qualifier)."""
-    from ..config import validate_name
+    if isinstance(function_name, str) and (qualifier is None or isinstance(qualifier, str)):
+        return _split_name(function_name, qualifier)  # every invoke parses its name: remember them
+    return _split_name.__wrapped__(function_name, qualifier)
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_name(function_name, qualifier):
     if not isinstance(function_name, str) or not function_name:
         raise validation_error(function_name, "functionName", "Member must have length greater than or equal to 1")
     parts = function_name.split(":")

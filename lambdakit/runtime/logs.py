@@ -2,7 +2,7 @@
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..clock import iso_ms
 
@@ -44,8 +44,7 @@ def report_line(request_id, duration_ms, billed_ms, memory_mb, max_used_mb, init
     return "\t".join(fields)
 
 
-@dataclass(frozen=True, slots=True)
-class LogEvent:
+class LogEvent(NamedTuple):
     timestamp_ms: float
     message: str
 

@@ -8,6 +8,7 @@ then shares the host's /tmp (a documented limitation).
 """
 
 import ctypes
+import fcntl
 import os
 import resource
 
@@ -114,6 +115,15 @@ def apply_limits(spec):
     resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
 
 
+def _output_file(spec):
+    """Where fds 1 and 2 write (C extensions, subprocesses): an anonymous file on Linux."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("lambdakit-output")
+        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_APPEND)  # the runtime truncates it after each phase
+        return fd
+    return os.open(spec["output_path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+
+
 def enter(spec):
     """Everything between fork and INIT: session, descriptors, variables, files, limits.
 
@@ -125,7 +135,7 @@ def enter(spec):
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    out = os.open(spec["output_path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    out = _output_file(spec)
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.environ.clear()

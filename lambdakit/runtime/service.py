@@ -60,6 +60,10 @@ class Runtime:
         self._environments = {}      # (name, version) -> [ExecutionEnvironment]
         self._lock = threading.RLock()
         self._env_counter = 0
+        self._busy_count = {}        # function name -> environments busy now
+        self._busy_total = 0
+        self._reserved_names = set()  # functions with reserved concurrency
+        self._oldest_idle_ms = math.inf  # no idle environment was last used before this
         self._zygote = None
         self._watchdog = None
         self._cgroups = None
@@ -180,6 +184,7 @@ class Runtime:
             for key in [k for k in self._environments if k[0] == name]:
                 self._retire(*key)
             del self._functions[name]
+            self._reserved_names.discard(name)
             self.logs.delete_group(logs.log_group(name))
         shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
 
@@ -246,12 +251,14 @@ class Runtime:
                     "UnreservedConcurrentExecution below its minimum value of "
                     f"[{limits.UNRESERVED_CONCURRENCY_MIN}].")
             function.reserved_concurrency = reserved
+            self._reserved_names.add(name)
             return {"ReservedConcurrentExecutions": reserved}
 
     def delete_function_concurrency(self, name):
         name, _ = split_name(name)
         with self._lock:
             self._function(name).reserved_concurrency = None
+            self._reserved_names.discard(name)
 
     def get_function_concurrency(self, name):
         name, _ = split_name(name)
@@ -260,8 +267,7 @@ class Runtime:
             return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
 
     def _busy(self, name=None):
-        return sum(1 for (n, _), envs in self._environments.items() if name in (None, n)
-                   for e in envs if e.busy)
+        return self._busy_total if name is None else self._busy_count.get(name, 0)
 
     def _admit(self, function):
         """Throttle as Lambda does when the function or the account is at its concurrency limit."""
@@ -272,8 +278,10 @@ class Runtime:
                 raise TooManyRequestsException(
                     "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
             return
-        reserved_elsewhere = sum(f.reserved_concurrency or 0 for f in self._functions.values())
-        unreserved_busy = sum(self._busy(n) for n, f in self._functions.items() if f.reserved_concurrency is None)
+        holders = [self._functions[n] for n in self._reserved_names if n in self._functions]
+        reserved_elsewhere = sum(f.reserved_concurrency or 0 for f in holders)
+        unreserved_busy = self._busy_total - sum(self._busy(f.name) for f in holders
+                                                 if f.reserved_concurrency is not None)
         if unreserved_busy >= self.account_concurrency - reserved_elsewhere:
             raise TooManyRequestsException("Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded")
 
@@ -300,9 +308,16 @@ class Runtime:
 
     def _reclaim_idle(self, now_ms):
         limit = self.modelled.idle_reclaim_s * 1000.0
+        if now_ms - self._oldest_idle_ms <= limit:
+            return  # nothing has been idle long enough; skip the walk over every environment
+        oldest = math.inf
         for key, envs in self._environments.items():
-            for env in [e for e in envs if not e.busy and now_ms - e.last_used_ms > limit]:
-                self._stop(env, "reclaimed", env.last_used_ms + limit)
+            for env in [e for e in envs if not e.busy]:
+                if now_ms - env.last_used_ms > limit:
+                    self._stop(env, "reclaimed", env.last_used_ms + limit)
+                else:
+                    oldest = min(oldest, env.last_used_ms)
+        self._oldest_idle_ms = oldest
 
     def _stop(self, env, kind, at_ms, graceful=True):
         envs = self._environments.get((env.function_name, env.version), [])
@@ -326,7 +341,7 @@ class Runtime:
             for env in reversed(envs):  # most recently used first, as Lambda reuses warm ones
                 if not env.busy and env.alive and env.free_at_ms <= arrival_ms:
                     self._admit(function)
-                    env.busy = True
+                    self._mark_busy(env, True)
                     return env, False
             self._admit(function)
             self._env_counter += 1
@@ -334,15 +349,22 @@ class Runtime:
             hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
             env = ExecutionEnvironment(env_id, function.name, version.number, version.config,
                                        logs.stream_name(arrival_ms, version.number, hex32), arrival_ms)
-            env.busy = True
+            self._mark_busy(env, True)
             env.retire_when_done = False
             envs.append(env)
             self.lifecycle.append(LifecycleEvent(env_id, function.name, version.number, "created", arrival_ms))
             return env, True
 
+    def _mark_busy(self, env, busy):
+        env.busy = busy
+        step = 1 if busy else -1
+        self._busy_count[env.function_name] = self._busy_count.get(env.function_name, 0) + step
+        self._busy_total += step
+
     def _release(self, env, end_ms, keep):
         with self._lock:
-            env.busy = False
+            self._mark_busy(env, False)
+            self._oldest_idle_ms = min(self._oldest_idle_ms, end_ms)
             env.free_at_ms = env.last_used_ms = end_ms
             if not keep or getattr(env, "retire_when_done", False):
                 self._stop(env, "stopped" if not keep else "retired", end_ms, graceful=keep)
@@ -425,6 +447,7 @@ class Runtime:
             self._release(env, arrival_ms, keep=False)
             raise
         self._release(env, run.end_ms, keep=run.keep)
+        run.finish()
         record = run.record(invocation_type)
         log_lines = run.log_lines()
         self.logs.append(logs.log_group(function.name), env.log_stream, arrival_ms, log_lines)
@@ -525,6 +548,7 @@ class _Run:
         self.outcome = records.OK
         self.keep = True
         self.peak_kb = 0
+        self.timed_out_after = None  # "Task timed out after N.NN seconds" when it did
 
     # -- INIT --------------------------------------------------------------
     def init(self):
@@ -536,9 +560,9 @@ class _Run:
         if message is None or message[0] != "init":
             self._init_failed(message, watch, started)
             return
-        _, error, elapsed, cpu, output, peak_kb, base_kb = message
+        _, error, elapsed, base_kb, cpu, output, peak_kb = message
         env.base_rss_kb = base_kb
-        self.peak_kb = peak_kb
+        self.peak_kb = max(peak_kb, watch.peak_kb)
         self.init_output = output
         self.init_ms = (self.service.modelled.runtime_init_ms + elapsed) if self.virtual \
             else (time.monotonic() - started) * 1000.0
@@ -555,13 +579,14 @@ class _Run:
         if message and message[0] == "sandbox_error":
             raise RuntimeError(f"lambdakit could not set up the environment: {message[1]}")
         if message and message[0] in ("deadline", "oom"):
-            self.init_output, self.peak_kb = message[1], message[2]
+            self.init_output, self.peak_kb = message[2], message[3]
+        self.peak_kb = max(self.peak_kb, watch.peak_kb)
         kind = message[0] if message else watch.reason
         self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
                            else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
         if kind in ("deadline", "timeout"):
-            text = f"Task timed out after {limits.INIT_TIMEOUT_S:.2f} seconds"
-            self._fail_platform(text, "Sandbox.Timedout", records.TIMEOUT)
+            self.timed_out_after = f"Task timed out after {limits.INIT_TIMEOUT_S:.2f} seconds"
+            self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
         elif kind == "oom":
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
@@ -576,7 +601,7 @@ class _Run:
             else int(time.time() * 1000 + self.config.timeout * 1000)
         request = {"request_id": self.request_id, "payload": body, "deadline_ms": deadline_ms,
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
-                   "trace_id": trace_id or _trace_id(self.request_id, start_ms)}
+                   "identity": None, "trace_id": trace_id or _trace_id(self.request_id, start_ms)}
         started = time.monotonic()
         watch = service._watchdog.watch(env, self.config.timeout, self.config.memory_size)
         message = env.receive() if env.send(("invoke", request)) else None
@@ -603,13 +628,12 @@ class _Run:
             return
         self.keep = False
         if message is not None:  # "deadline" or "oom", reported by the environment itself
-            self.output, self.peak_kb = message[1], max(self.peak_kb, message[2])
-        else:
-            self.peak_kb = max(self.peak_kb, env.rss_kb())
+            self.output, self.peak_kb = message[2], max(self.peak_kb, message[3])
+        self.peak_kb = max(self.peak_kb, watch.peak_kb)
         if kind in ("deadline", "timeout"):
             self.duration_ms = self.config.timeout * 1000.0
-            self._fail_platform(f"Task timed out after {self.config.timeout:.2f} seconds",
-                                "Sandbox.Timedout", records.TIMEOUT)
+            self.timed_out_after = f"Task timed out after {self.config.timeout:.2f} seconds"
+            self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
         elif kind == "oom":
             self.duration_ms = elapsed_real if not self.virtual else 0.0
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
@@ -638,39 +662,48 @@ class _Run:
     def end_ms(self):
         return self.arrival_ms + self.init_ms + self.duration_ms
 
-    def max_memory_used_mb(self):
+    def finish(self):
+        """Work out the figures the record and the REPORT line share; call once, at the end."""
         if self.virtual:
             grown = max(0, self.peak_kb - self.env.base_rss_kb) // 1024
-            return self.service.modelled.runtime_memory_mb + grown
-        return math.ceil(self.peak_kb / 1024)
-
-    def billed_ms(self):
+            used = self.service.modelled.runtime_memory_mb + grown
+        else:
+            used = math.ceil(self.peak_kb / 1024)
+        if self.outcome == records.OOM:
+            # Killed on crossing the limit: what was in use then is at least the memory size,
+            # whatever the last sample before the kill saw.
+            used = max(used, self.config.memory_size)
+        self.max_memory_used_mb = used
         # Since 1 Aug 2025 on-demand functions are billed for INIT too; whole ms, rounded up.
-        return max(1, math.ceil(round(self.duration_ms + self.init_ms, 6)))
+        self.billed_ms = max(1, math.ceil(round(self.duration_ms + self.init_ms, 6)))
 
     def record(self, invocation_type):
+        config = self.config
         return InvocationRecord(
-            function=self.config.name, version=self.version.number, request_id=self.request_id,
+            function=config.name, version=self.version.number, request_id=self.request_id,
             environment_id=self.env.id, start_ms=self.arrival_ms, init_ms=self.init_ms,
-            duration_ms=self.duration_ms, billed_ms=self.billed_ms(), memory_mb=self.config.memory_size,
-            max_memory_used_mb=self.max_memory_used_mb(), cold=self.cold, outcome=self.outcome,
-            architecture=self.config.architecture, ephemeral_storage_mb=self.config.ephemeral_storage,
+            duration_ms=self.duration_ms, billed_ms=self.billed_ms, memory_mb=config.memory_size,
+            max_memory_used_mb=self.max_memory_used_mb, cold=self.cold, outcome=self.outcome,
+            architecture=config.architecture, ephemeral_storage_mb=config.ephemeral_storage,
             invocation_type=invocation_type, cpu_ms=self.cpu_ms, error_type=self.error_type)
 
     def log_lines(self):
-        status = None
+        status = error_type = None
         if self.outcome == records.TIMEOUT:
-            status, error_type = "timeout", None
+            status = "timeout"
         elif self.outcome in (records.OOM, records.CRASH) or self.init_error:
             status, error_type = "error", self.error_type
-        lines = logs.split_output(self.init_output)
+        lines = logs.split_output(self.init_output) if self.init_output else []
         lines.append(logs.start_line(self.request_id, self.version.number))
-        lines += logs.split_output(self.output)
+        if self.output:
+            lines += logs.split_output(self.output)
         lines.append(logs.end_line(self.request_id))
         lines.append(logs.report_line(
-            self.request_id, self.duration_ms, self.billed_ms(), self.config.memory_size,
-            self.max_memory_used_mb(), self.init_ms if self.cold else None,
-            status, error_type if status == "error" else None))
+            self.request_id, self.duration_ms, self.billed_ms, self.config.memory_size,
+            self.max_memory_used_mb, self.init_ms if self.cold else None, status, error_type))
+        if self.timed_out_after is not None:
+            # AWS logs the timeout after REPORT: "<timestamp> <request id> Task timed out after 3.00 seconds".
+            lines.append(f"{iso_ms(self.end_ms)} {self.request_id} {self.timed_out_after}")
         return lines
 
 

@@ -5,10 +5,16 @@ few milliseconds instead of a fresh interpreter's tens. The kernel is multi-thre
 it never forks itself; it asks the zygote over a SOCK_SEQPACKET socket, passing the
 environment's end of its pipe as a file descriptor.
 
+The zygote imports only what environments need, never the kernel-side `lambdakit`
+package (magics, widgets, plotting): fork time grows with the parent's memory, and every
+page the child touches afterwards is copied. environment.LAUNCH starts it with a bare
+`lambdakit` package object whose submodules load on demand.
+
 Messages to the zygote: ("spawn", env_id, spec) with one descriptor attached.
 Messages from it: ("spawned", env_id, pid) and ("exited", pid, wait_status).
 """
 
+import gc
 import os
 import pickle
 import select
@@ -18,9 +24,9 @@ import sys
 
 # Imported here, before any fork, so every environment starts with them loaded.
 import base64, datetime, decimal, importlib, json, logging, resource, traceback, uuid  # noqa: E401,F401
-from multiprocessing.connection import Connection
 
-from . import bootstrap, sandbox
+from . import bootstrap, envtime, sandbox
+from .channel import Channel
 
 MAX_MESSAGE = 1 << 20
 
@@ -30,10 +36,10 @@ def run_environment(spec, fd):
     try:
         out, task_root = sandbox.enter(spec)
         sys.path[:] = [task_root, *spec["layer_paths"], *spec["sys_path"]]
-        env = bootstrap.Environment(Connection(fd), spec, out)
+        env = bootstrap.Environment(Channel.from_fd(fd), spec, out)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die
         try:
-            Connection(fd).send(("sandbox_error", f"{type(e).__name__}: {e}"))
+            Channel.from_fd(fd).send(("sandbox_error", f"{type(e).__name__}: {e}"))
         finally:
             os._exit(70)
     try:
@@ -70,6 +76,7 @@ def serve(sock):
                 os.close(wakeup_w)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                gc.enable()
                 run_environment(spec, fds[0])
             os.close(fds[0])
             sock.send(pickle.dumps(("spawned", env_id, pid)))
@@ -86,5 +93,26 @@ def _reap(sock):
         sock.send(pickle.dumps(("exited", pid, status)))
 
 
-if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])))
+def _load_whole_package(name):
+    """Handler code asked `lambdakit` for more than `work`: load the real package after all."""
+    package = sys.modules["lambdakit"]
+    del package.__getattr__
+    init = os.path.join(package.__path__[0], "__init__.py")
+    package.__file__ = init
+    with open(init) as f:
+        exec(compile(f.read(), init, "exec"), package.__dict__)
+    try:
+        return package.__dict__[name]
+    except KeyError:
+        raise AttributeError(f"module 'lambdakit' has no attribute {name!r}") from None
+
+
+def main(fd):
+    package = sys.modules["lambdakit"]
+    package.work = envtime.work  # `from lambdakit import work` in handler code
+    package.__getattr__ = _load_whole_package
+    # Objects alive now are shared with every environment; keep the collector off them
+    # so it does not copy their pages in each child.
+    gc.disable()
+    gc.freeze()
+    serve(socket.socket(fileno=fd))

@@ -1,0 +1,147 @@
+"""Invoke and environment-creation timings of the local runtime, beside their floors.
+
+    .venv/bin/python bench/bench_invoke.py [--invokes N] [--environments N]
+
+Prints, in one run:
+- warm invoke through the Python API (`Runtime.invoke`), real clock and virtual clock,
+  beside a direct Python call of the same handler and a bare pipe round trip between two
+  processes (the floor for "one process per environment");
+- environment creation excluding user INIT (fork from the zygote, sandbox, runtime set-up,
+  import of an empty handler module: the wall time of a cold invoke minus a warm one),
+  beside a fresh `python -c pass`.
+
+Functions run at 1,769 MB (one full vCPU): on the real clock each environment's cgroup
+limits its CPU to the memory size's share, as Lambda does, so at 128 MB (about 7% of a
+CPU) every figure here would mostly measure that throttle.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import lambdakit  # noqa: E402
+
+MEMORY_MB = 1_769
+HANDLER = "def lambda_handler(event, context):\n    return event\n"
+EVENT = {"key": "value"}
+
+
+def _summary(samples_s):
+    ordered = sorted(samples_s)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000.0, p99 * 1000.0
+
+
+def _line(label, samples_s, note=""):
+    median, p99 = _summary(samples_s)
+    print(f"  {label:<46} median {median:8.3f} ms   p99 {p99:8.3f} ms   {note}")
+
+
+def warm_invokes(clock, count):
+    with lambdakit.Runtime(clock=clock) as rt:
+        rt.create_function("bench", HANDLER, memory_size=MEMORY_MB)
+        for _ in range(200):
+            rt.invoke("bench", EVENT)
+        samples = []
+        for _ in range(count):
+            start = time.perf_counter()
+            rt.invoke("bench", EVENT)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def direct_calls(count):
+    namespace = {}
+    exec(HANDLER, namespace)
+    handler = namespace["lambda_handler"]
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        handler(EVENT, None)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _echo(conn):
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        conn.send(message)
+
+
+def pipe_round_trips(count):
+    ours, theirs = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(target=_echo, args=(theirs,))
+    child.start()
+    message = ("invoke", {"payload": json.dumps(EVENT).encode()})
+    for _ in range(200):
+        ours.send(message)
+        ours.recv()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        ours.send(message)
+        ours.recv()
+        samples.append(time.perf_counter() - start)
+    ours.send(None)
+    child.join()
+    return samples
+
+
+def environment_creations(count, warm_median_s):
+    """Cold invoke wall time of fresh functions with an empty module, minus a warm invoke."""
+    with lambdakit.Runtime(clock="real") as rt:
+        for i in range(count + 1):
+            rt.create_function(f"cold{i}", HANDLER, memory_size=MEMORY_MB)
+        rt.invoke("cold0", EVENT)  # the zygote's own start-up is paid once per Runtime
+        walls, inits = [], []
+        for i in range(1, count + 1):
+            start = time.perf_counter()
+            result = rt.invoke(f"cold{i}", EVENT)
+            walls.append(time.perf_counter() - start - warm_median_s)
+            inits.append(result.init_ms / 1000.0)
+            rt.delete_function(f"cold{i}")
+    return walls, inits
+
+
+def fresh_interpreters(count):
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invokes", type=int, default=5_000)
+    parser.add_argument("--environments", type=int, default=50)
+    args = parser.parse_args()
+
+    print(f"lambdakit bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"functions at {MEMORY_MB} MB (1 vCPU)")
+    print(f"warm invoke ({args.invokes} invokes after 200 warm-up; target <= 0.3 ms median)")
+    real = warm_invokes("real", args.invokes)
+    _line("Runtime.invoke, real clock", real)
+    _line("Runtime.invoke, virtual clock", warm_invokes("virtual", args.invokes))
+    _line("direct Python call of the handler", direct_calls(args.invokes))
+    _line("bare pipe round trip between two processes", pipe_round_trips(args.invokes))
+
+    print(f"environment creation ({args.environments} environments; target <= 10 ms median)")
+    walls, inits = environment_creations(args.environments, _summary(real)[0] / 1000.0)
+    _line("cold minus warm invoke, empty module", walls)
+    _line("  of which Init Duration (REPORT)", inits)
+    _line("fresh `python -c pass`", fresh_interpreters(20))
+
+
+if __name__ == "__main__":
+    main()
