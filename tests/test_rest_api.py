@@ -584,7 +584,7 @@ def served():
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = process.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:(\d+)", first)
+        found = re.search(r"http://[\d.]+:(\d+)", first)
         assert found, (first, process.stderr.read() if process.poll() is not None else "")
         yield process, found.group(0), int(found.group(1))
     finally:
@@ -607,7 +607,8 @@ def test_lambdakit_serve_answers_boto3_and_stops_on_sigterm(served):
 
 
 def test_lambdakit_serve_binds_only_loopback(served):
-    _, _, port = served
+    _, url, port = served
+    assert url == f"http://127.0.0.1:{port}"
     if os.path.exists("/proc/net/tcp"):
         assert _listening_addresses(port) == {"127.0.0.1"}
     address = _non_loopback_address()
