@@ -20,13 +20,13 @@ never the records, and prices them when asked. The rules it applies:
 """
 
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from types import MappingProxyType
 
 from . import limits
 from .pricing import (MS_PER_S, US_EAST_1, Charges, billed_duration_ms, ceil_ms, duration_charge,
                       exact, format_usd, mb_ms_to_gb_seconds, provisioned_seconds, request_charge,
-                      to_cents, to_cents_up)
+                      to_cents, to_cents_up, to_decimal)
 from .records import THROTTLED
 
 
@@ -117,6 +117,21 @@ class Bill:
     def _entry(self, function, version, architecture):
         self.prices.architecture(architecture)  # reject unknown architectures before counting
         return self._usage.setdefault((function, version, architecture), _Usage())
+
+    def scaled(self, factor):
+        """A bill with every usage counter times ``factor``, rounded half-up to whole requests
+        and MB-ms: the same traffic mix at another volume (e.g. a month at an observed rate)."""
+        factor = to_decimal(factor)
+        if factor < 0:
+            raise ValueError(f"a bill cannot be scaled by a negative factor ({factor})")
+        bill = Bill(self.prices)
+        bill._provisioned_functions = set(self._provisioned_functions)
+        with localcontext(Context(prec=60)):
+            for key, usage in self._usage.items():
+                bill._usage[key] = _Usage(*(int((Decimal(getattr(usage, f.name)) * factor)
+                                                .to_integral_value(ROUND_HALF_UP))
+                                            for f in fields(_Usage)))
+        return bill
 
     @property
     def requests(self):
@@ -281,6 +296,42 @@ class Bill:
         out += [f"  {'Volume tier discount':<58}{format_usd(-self.volume_discount(), places):>17}",
                 f"  {'Free tier credit':<58}{format_usd(-self.free_tier_credit(), places):>17}"]
         return "\n".join(out)
+
+
+MONTH_S = 30 * 24 * 3600  # the 30-day month (2,592,000 s) projections use
+
+
+def observed_span_ms(records):
+    """Clock time the records cover: first arrival to last end (0 for no records)."""
+    if not records:
+        return 0.0
+    return max(r.end_ms for r in records) - min(r.start_ms for r in records)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The observed bill spread over a month at the observed rate (a ``Bill.scaled``)."""
+    observed: Bill
+    span_ms: float
+    factor: Decimal
+    month: Bill
+
+
+def project_month(records, prices=US_EAST_1, month_s=MONTH_S):
+    """Bill ``records``, then project them to a ``month_s`` month at the rate they arrived.
+
+    The rate is the number of records over ``observed_span_ms``; every usage counter is
+    multiplied by month / span. Returns None when the records span no time.
+    Provisioned concurrency configured over time is not in records, so not projected.
+    """
+    records = list(records)
+    span_ms = observed_span_ms(records)
+    if span_ms <= 0:
+        return None
+    observed = Bill.from_records(records, prices)
+    with localcontext(Context(prec=28)):
+        factor = Decimal(month_s * MS_PER_S) / to_decimal(span_ms)
+    return Projection(observed, span_ms, factor, observed.scaled(factor))
 
 
 _WHAT_IF = ("what-if", "$LATEST")  # function and version of the hypothetical usage below
