@@ -524,6 +524,20 @@ def test_broken_connections_do_not_stop_the_server(runtime, client, name):
     assert json.loads(invoke(client, name)["Body"]) == "still here"
 
 
+def test_a_body_over_the_request_cap_is_refused_unread(runtime):
+    host, port = runtime.endpoint_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk  # the server closes the connection after answering
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert b"x-amzn-ErrorType: RequestTooLargeException" in head
+    assert json.loads(body)["message"] == \
+        "Request must be smaller than 69905067 bytes for the CreateFunction operation"
+
+
 def test_keep_alive_connection_serves_many_requests(runtime, client, name):
     create(client, name, returning("ok"))
     host, port = runtime.endpoint_url.removeprefix("http://").split(":")

@@ -10,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..errors import InvalidRequestContentException, RequestTooLargeException
-from .routes import dispatch
+from .routes import dispatch, match
 from .wire import UnknownOperationException, error_response
 
 log = logging.getLogger("lambdakit.api")
@@ -42,7 +42,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _TooLarge:
             self._reply(error_response(RequestTooLargeException(
-                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {self.command} request")),
+                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {self._operation()} operation")),
                 close=True)
             return
         except (ValueError, InvalidRequestContentException):
@@ -52,6 +52,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(dispatch(self.server.runtime, self.command, self.path, self.headers, body))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+    def _operation(self):
+        try:
+            return match(self.command, self.path.split("?", 1)[0])[0]
+        except UnknownOperationException:
+            return f"{self.command} {self.path}"
 
     def _read_body(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
