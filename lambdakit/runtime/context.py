@@ -5,7 +5,8 @@ as in awslambdaric) and from the invoke request.
 """
 
 import os
-import time
+
+from . import envtime
 
 _W3C_FIELDS = ("traceparent", "tracestate", "baggage")
 
@@ -68,7 +69,9 @@ class LambdaContext:
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):
-        remaining = self._deadline_ms - int(time.time() * 1000)
+        # int(time.time() * 1000) as awslambdaric computes it, but exact on the virtual clock
+        # (a float of epoch seconds cannot hold every millisecond).
+        remaining = self._deadline_ms - envtime.current.epoch_ms()
         return remaining if remaining > 0 else 0
 
     def w3c(self):

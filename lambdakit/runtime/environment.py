@@ -113,7 +113,12 @@ class Zygote:
 
     def close(self):
         try:
+            # shutdown, not just close: the reader thread is blocked in recv() on this socket,
+            # and until that returns the zygote would not see it closed.
+            self.sock.shutdown(socket.SHUT_RDWR)
             self.sock.close()
+        except OSError:
+            pass
         finally:
             try:
                 self.process.wait(timeout=2)

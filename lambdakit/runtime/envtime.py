@@ -31,6 +31,10 @@ class EnvironmentTime:
     def time(self):
         return self.now_ms / 1000.0 if self.virtual else _REAL["time"]()
 
+    def epoch_ms(self):
+        """Whole milliseconds since the epoch: int(time.time() * 1000), exact when virtual."""
+        return int(self.now_ms) if self.virtual else int(_REAL["time"]() * 1000)
+
     def wall_ms(self):
         """Milliseconds on this environment's clock (virtual or real monotonic)."""
         return self.now_ms if self.virtual else _REAL["monotonic"]() * 1000.0

@@ -1,0 +1,66 @@
+"""Shared fixtures: local runtimes that are closed after each test, and proof that closing
+them left no process behind."""
+
+import os
+import time
+
+import pytest
+
+import lambdakit
+
+# How long a closed runtime's processes may take to be reaped (SIGKILL of a fork bomb's
+# thousand processes is not instantaneous). Waiting, not a timed assertion.
+REAP_WAIT_S = 10.0
+
+
+def _runtime_processes(runtime):
+    """PIDs of the runtime's zygote and of every process in its environments' cgroups."""
+    pids = set()
+    zygote = runtime._zygote
+    if zygote is not None and zygote.process.poll() is None:
+        pids.add(zygote.process.pid)
+    for parent in ((runtime._cgroups and runtime._cgroups.layout) or {}).values():
+        for root, _, files in os.walk(parent):
+            if "cgroup.procs" in files:
+                try:
+                    with open(os.path.join(root, "cgroup.procs")) as f:
+                        pids.update(int(line) for line in f if line.strip())
+                except OSError:
+                    pass
+    return pids
+
+
+def assert_closed_cleanly(runtime):
+    runtime.close()
+    deadline = time.monotonic() + REAP_WAIT_S
+    while _runtime_processes(runtime) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _runtime_processes(runtime) == set(), "processes outlived Runtime.close()"
+    assert not os.path.exists(runtime.state_dir)
+
+
+@pytest.fixture
+def make_runtime():
+    """Build runtimes with `make_runtime(clock=..., ...)`; each is closed and checked afterwards."""
+    made = []
+
+    def make(**settings):
+        runtime = lambdakit.Runtime(**settings)
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        assert_closed_cleanly(runtime)
+
+
+@pytest.fixture
+def virtual(make_runtime):
+    """A runtime on the virtual clock (deterministic), seed 0."""
+    return make_runtime(clock="virtual")
+
+
+@pytest.fixture
+def real(make_runtime):
+    """A runtime on the real clock."""
+    return make_runtime(clock="real")
