@@ -1,0 +1,1 @@
+my_body = '"Hello from Lambda!"'

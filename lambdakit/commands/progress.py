@@ -1,0 +1,21 @@
+"""Show which course exercises pass, lesson by lesson. Progress is recorded by each check
+cell you run (`check("4.2", ...)`) in a file in your user data directory (LAMBDAKIT_PROGRESS
+overrides it), so it survives kernel restarts."""
+
+HELP = "show which course exercises pass"
+
+
+def add_arguments(parser):
+    parser.add_argument("--reset", metavar="EXERCISE", nargs="?", const="all",
+                        help="forget one exercise's progress (or all of it)")
+
+
+def run(args):
+    from ..course import syllabus
+    from ..course.progress import Progress, report
+
+    store = Progress()
+    if args.reset:
+        store.reset(None if args.reset == "all" else args.reset)
+    print(report(syllabus.load(), store))
+    return 0

@@ -1,0 +1,30 @@
+"""Course maintenance: `python -m lambdakit.course build [N ...]` and `... syllabus`.
+
+`build` executes the lessons (solutions filled in) and writes the learner notebooks and
+the check cells' reference outputs; `syllabus` regenerates course/SYLLABUS.md.
+"""
+
+import argparse
+import sys
+
+from . import build, paths, syllabus
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m lambdakit.course", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="execute lessons and write notebooks/ and course/reference/")
+    build_cmd.add_argument("lessons", nargs="*", type=int, help="lesson numbers (default: every ready lesson)")
+    commands.add_parser("syllabus", help="regenerate course/SYLLABUS.md from course/syllabus.toml")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        build.build_all(args.lessons)
+    else:
+        target = paths.course_dir() / "SYLLABUS.md"
+        target.write_text(syllabus.render(syllabus.load()), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Helpers for checkers (course/checks/*.py): get the learner's handler code and run it.
+
+A checker never trusts the learner's runtime or notebook state: it deploys the code it
+was given on a fresh virtual-clock Runtime of its own, at dates, memory sizes and timeouts
+of its choosing, and looks at what comes back.
+"""
+
+import json
+import threading
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+
+from ..runtime.service import Runtime
+from .exercises import fail
+
+CHECK_START = "2025-06-01T12:00:00Z"
+
+
+def handler_source(answer, what="your handler code"):
+    """The source text of a handler: a string of code, or the name of a function on the
+    kernel's default runtime (as `%%lambda NAME` registers it)."""
+    if answer is Ellipsis or answer is None:
+        fail(f"{what} is still `...`: write it first.")
+    if not isinstance(answer, str):
+        fail(f"{what} should be a string of Python source (or a function's name), "
+             f"not {type(answer).__name__}.")
+    if "def " in answer or "\n" in answer:
+        return answer
+    return _default_runtime_source(answer)
+
+
+def _default_runtime_source(name):
+    import os
+
+    from ..default import default_runtime
+    from ..errors import ResourceNotFoundException
+    runtime = default_runtime()
+    try:
+        location = runtime.get_function(name)["Code"]["Location"].removeprefix("file://")
+        handler = runtime.get_function_configuration(name)["Handler"]
+    except ResourceNotFoundException:
+        fail(f"there is no function {name!r}; pass the handler's code or the name of a "
+             "function you created.")
+    path = os.path.join(location, handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+@contextmanager
+def deployed(code, name="exercise", *, start=CHECK_START, seed=0, **settings):
+    """A fresh virtual-clock Runtime with `code` deployed as `name`."""
+    runtime = Runtime(clock="virtual", seed=seed, start=start)
+    try:
+        runtime.create_function(name, code, **settings)
+        yield runtime
+    finally:
+        # Closing waits for the environments' processes to exit; the check's answer does
+        # not depend on that, so the learner need not wait for it either.
+        threading.Thread(target=runtime.close, daemon=True).start()
+
+
+def invoke_ok(runtime, name, event, what="your handler"):
+    """Invoke and return the result; a function error fails the exercise with its message."""
+    result = runtime.invoke(name, event)
+    if result.function_error:
+        error = result.result or {}
+        fail(f"{what} failed on the event {json.dumps(event)}: "
+             f"{error.get('errorType')}: {error.get('errorMessage')}")
+    return result
+
+
+def json_body(payload, what="the response"):
+    """The decoded `body` of a proxy-style response, insisting that it is a JSON string."""
+    if not isinstance(payload, dict) or "body" not in payload:
+        fail(f"{what} should be a dict with a 'body', got {payload!r}.")
+    body = payload["body"]
+    if not isinstance(body, str):
+        fail(f"{what}'s body is a {type(body).__name__}, not a string.",
+             "API Gateway and function URLs need body to be a string: json.dumps(...) it.")
+    try:
+        return json.loads(body)
+    except ValueError:
+        fail(f"{what}'s body is not JSON: {body[:80]!r}")
+
+
+def as_decimal(value, what="your answer"):
+    if value is Ellipsis or value is None:
+        fail(f"{what} is still `...`: compute it first.")
+    if isinstance(value, bool):
+        fail(f"{what} should be a number, not {value!r}.")
+    try:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).replace("$", "").replace(",", ""))
+    except InvalidOperation:
+        fail(f"{what} should be a number (or a string like '$1.23'), not {value!r}.")

@@ -1,0 +1,33 @@
+"""Where the course material and the learner's progress live.
+
+The material (syllabus, lesson sources, checks, solutions, reference outputs, grading
+files) is the repository's `course/` directory; the notebooks are `notebooks/`. Progress
+is a JSON file in the user's data directory, so a kernel restart (or a new clone) loses
+nothing. Each location can be overridden by an environment variable, which tests use.
+"""
+
+import os
+from pathlib import Path
+
+COURSE_DIR_VAR = "LAMBDAKIT_COURSE_DIR"
+NOTEBOOKS_DIR_VAR = "LAMBDAKIT_NOTEBOOKS_DIR"
+PROGRESS_VAR = "LAMBDAKIT_PROGRESS"
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def course_dir():
+    return Path(os.environ.get(COURSE_DIR_VAR) or _REPO / "course")
+
+
+def notebooks_dir():
+    return Path(os.environ.get(NOTEBOOKS_DIR_VAR) or _REPO / "notebooks")
+
+
+def progress_file():
+    """LAMBDAKIT_PROGRESS if set, else progress.json in the user's data directory."""
+    override = os.environ.get(PROGRESS_VAR)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("lambdakit", appauthor=False)) / "progress.json"
