@@ -186,6 +186,8 @@ class PowerTuning:
                f"{'cost/invocation':>17}{'per 1M':>11}"]
         for size in self.sizes:
             out.append(_row(size))
+        if not self.candidates:
+            return "\n".join(out + ["No recommendation: every memory size had failed invocations."])
         for strategy in STRATEGIES:
             pick = self.best(strategy)
             rule = {"cost": "cheapest; ties go to the faster",
