@@ -172,9 +172,10 @@ class ApiGateway:
         return outcome[0] if outcome else None
 
     def _timed_out(self):
-        if self.kind == REST:
-            return _json_response(504, "Endpoint request timed out", "InternalServerErrorException")
-        return _json_response(503, "Service Unavailable")
+        response = _json_response(504, "Endpoint request timed out", "InternalServerErrorException") \
+            if self.kind == REST else _json_response(503, "Service Unavailable")
+        return HttpResponse(response.status, response.headers, response.body,
+                            f"Integration timeout after {self.integration_timeout_ms} ms")
 
     # ------------------------------------------------------------ the answer
     def _answer(self, request, request_id, route, response, integration_ms, lambda_request_id, event=None):

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from ..config import function_arn
 from ..errors import LambdaError
 from ..limits import REGION
 from ..runtime.envvars import DUMMY_CREDENTIALS
@@ -88,7 +89,8 @@ class LocalAws:
         s3 = self.client("s3")
         config = s3.get_bucket_notification_configuration(Bucket=bucket)
         config.pop("ResponseMetadata", None)
-        arn = self.runtime.get_function_configuration(function, qualifier)["FunctionArn"]
+        self.runtime.get_function_configuration(function, qualifier)  # it must exist
+        arn = function_arn(function, qualifier)
         entry = {"LambdaFunctionArn": arn, "Events": list(events)}
         rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v]
         if rules:
@@ -220,6 +222,7 @@ class LocalAws:
                 del self.runtime.handler_environment[name]
         self._restore_kernel_env()
         os.close(self._lifeline)
+        self._process.terminate()  # moto keeps nothing worth a graceful shutdown
         try:
             self._process.wait(STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:

@@ -1,0 +1,27 @@
+"""Which local addresses a TCP port listens on, read from the kernel's socket tables."""
+
+import os
+
+import pytest
+
+
+def listening_addresses(port):
+    """The addresses listening on `port` ("127.0.0.1", "0.0.0.0", "::", ...), from /proc/net."""
+    tables = [path for path in ("/proc/net/tcp", "/proc/net/tcp6") if os.path.exists(path)]
+    if not tables:
+        pytest.skip("no /proc/net/tcp on this system")
+    found = set()
+    for path in tables:
+        with open(path) as table:
+            for line in list(table)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    found.add(_address(address))
+    return found
+
+
+def _address(hex_address):
+    if len(hex_address) == 8:  # IPv4, little-endian
+        return ".".join(str(int(hex_address[i:i + 2], 16)) for i in (6, 4, 2, 0))
+    return "::" if set(hex_address) == {"0"} else hex_address
