@@ -32,5 +32,7 @@ def run(args):
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={args.port}"]
     if args.no_browser:
         command.append("--no-browser")
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI)
     print("Starting JupyterLab on the first lesson; press Ctrl-C twice to stop it.", flush=True)
     os.execv(sys.executable, command)
