@@ -18,6 +18,7 @@ import traceback
 
 from . import envtime
 from .context import LambdaContext
+from .marshaller import Encoder
 
 ERROR_LOG_INDENT = "\u00a0"  # awslambdaric indents error log lines with NO-BREAK SPACE
 UNHANDLED_WARNING = (
@@ -46,10 +47,12 @@ def make_error(message, error_type, stack_trace, request_id=None):
 
 
 def user_stack(tb):
-    """Format the traceback from the first frame outside the runtime, as awslambdaric does."""
-    frames = traceback.extract_tb(tb)
+    """Format the traceback from the first frame outside the runtime, as awslambdaric does.
+
+    Frames go through plain tuples, as there, so no column carets (`^^^^`) appear."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for i, frame in enumerate(frames):
-        if "/bootstrap.py" not in frame.filename:
+        if "/bootstrap.py" not in frame[0]:
             return traceback.format_list(frames[i:])
     return traceback.format_list(frames)
 
@@ -187,21 +190,14 @@ def setup_logging(stream, log_format):
         root.setLevel({"TRACE": "DEBUG"}.get(level.upper(), level.upper()))
 
 
-def marshal(response):
+def marshal(encoder, response):
     """The response body as awslambdaric's marshaller produces it."""
     if isinstance(response, bytes):
         return response
     try:
-        return json.dumps(response, ensure_ascii=False, default=_decimal_default).encode()
+        return encoder.encode(response).encode()
     except Exception as e:
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {e}")
-
-
-def _decimal_default(value):
-    import decimal
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class Environment:
@@ -217,6 +213,7 @@ class Environment:
         sys.stderr = CaptureStream(self.output, 2)
         setup_logging(sys.stdout, spec["log_format"])
         self.handler = None
+        self.encoder = Encoder(os.environ.get("AWS_EXECUTION_ENV"))
         self.cpu_mark_ms, self.base_rss_kb = self._usage()
 
     def _usage(self):
@@ -276,7 +273,7 @@ class Environment:
                 event = json.loads(request["payload"]) if request["payload"] else {}
             except ValueError as e:
                 raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}")
-            body = marshal(self.handler(event, context))
+            body = marshal(self.encoder, self.handler(event, context))
         except Fault as e:
             error = make_error(e.message, e.error_type, e.trace, request_id)
         except envtime.DeadlineReached:
@@ -286,11 +283,14 @@ class Environment:
         except Exception:
             etype, value, tb = sys.exc_info()
             error = make_error(str(value), etype.__name__, user_stack(tb), request_id)
+        outcome = "ok"
         if error is not None:
             self.output.write(error_log_text(error))
-            body = json.dumps(error, ensure_ascii=False).encode()
+            body, outcome = self.encoder.encode(error).encode(), "error"
+        elif len(body) > self.spec["response_max_bytes"]:
+            body, outcome = None, "too_large"  # the platform refuses it; no need to ship it
         clock.deadline_ms = None
-        self._reply("result", error is not None, body, clock.wall_ms() - start_wall)
+        self._reply("result", outcome, body, clock.wall_ms() - start_wall)
 
     def _report_deadline(self):
         """Virtual time hit the timeout: hand over the logs and wait to be stopped, as AWS stops it."""

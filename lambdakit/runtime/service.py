@@ -34,6 +34,9 @@ from .result import InvocationResult
 # so a handler printing 100 MB cannot exhaust the kernel.
 LOG_CAPTURE_LIMIT = 256 * 1024
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+# The 6 MB response quota as Lambda enforces and words it: "... maximum allowed payload
+# size (6291556 bytes)", 100 bytes over 6 MiB.
+RESPONSE_MAX_BYTES = limits.SYNC_PAYLOAD_MAX_BYTES + 100
 
 
 @dataclass(frozen=True)
@@ -380,6 +383,7 @@ class Runtime:
             "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
             "now_ms": arrival_ms, "init_timeout_ms": limits.INIT_TIMEOUT_S * 1000.0,
             "log_limit": LOG_CAPTURE_LIMIT, "log_format": config.log_format,
+            "response_max_bytes": RESPONSE_MAX_BYTES,
             "env": lambda_environment(config, version.number, env.log_stream,
                                       env.initialization_type, self.handler_environment),
             "code_dir": version.code.directory, "layer_dirs": [], "layer_paths": [],
@@ -610,17 +614,17 @@ class _Run:
         env.invocations += 1
         kind = message[0] if message else watch.reason
         if kind == "result":
-            _, failed, payload, elapsed, cpu, output, peak_kb = message
+            _, outcome, payload, elapsed, cpu, output, peak_kb = message
             self.duration_ms = elapsed if self.virtual else elapsed_real
             self.cpu_ms, self.output, self.peak_kb = cpu, output, max(self.peak_kb, peak_kb)
             if self.peak_kb > self.config.memory_size * 1024:
                 self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
-            elif failed:
+            elif outcome == "error":
                 self._fail(payload, json.loads(payload).get("errorType"), records.FUNCTION_ERROR)
-            elif len(payload) > limits.SYNC_PAYLOAD_MAX_BYTES:
+            elif outcome == "too_large":
                 self._fail(json.dumps({
                     "errorMessage": "Response payload size exceeded maximum allowed payload size "
-                                    f"({limits.SYNC_PAYLOAD_MAX_BYTES} bytes).",
+                                    f"({RESPONSE_MAX_BYTES} bytes).",
                     "errorType": "Function.ResponseSizeTooLarge"}).encode(),
                     "Function.ResponseSizeTooLarge", records.FUNCTION_ERROR)
             else:

@@ -1,0 +1,201 @@
+"""Execution environments: one process each, INIT once, globals and /tmp kept while warm,
+a fresh /tmp for each new environment, separate environments for concurrent invocations."""
+
+import io
+import os
+import threading
+import zipfile
+
+import pytest
+
+from lambdakit import records
+
+STATEFUL = """
+import os
+
+print("INIT ran")
+invocations = 0
+
+def lambda_handler(event, context):
+    global invocations
+    invocations += 1
+    seen = sorted(os.listdir("/tmp"))
+    with open(f"/tmp/{context.aws_request_id}", "w") as f:
+        f.write("x")
+    return {"invocations": invocations, "tmp": seen, "pid": os.getpid(),
+            "stream": context.log_stream_name}
+"""
+
+
+def test_init_runs_once_and_globals_and_tmp_persist_while_warm(virtual):
+    virtual.create_function("f", STATEFUL)
+    results = [virtual.invoke("f", {}) for _ in range(3)]
+    seen = [r.result for r in results]
+    assert [s["invocations"] for s in seen] == [1, 2, 3]
+    assert [s["tmp"] for s in seen] == [[], [results[0].request_id],
+                                        sorted([results[0].request_id, results[1].request_id])]
+    assert len({s["pid"] for s in seen}) == 1 and seen[0]["pid"] != os.getpid()
+    assert [r.record.cold for r in results] == [True, False, False]
+    assert "INIT ran" in results[0].log and "INIT ran" not in results[1].log
+    assert [("Init Duration" in r.report) for r in results] == [True, False, False]
+    assert [r.record.init_ms > 0 for r in results] == [True, False, False]
+    assert len({r.record.environment_id for r in results}) == 1
+
+
+def test_a_new_environment_starts_with_an_empty_tmp(virtual):
+    virtual.create_function("f", STATEFUL)
+    first = virtual.invoke("f", {})
+    virtual.update_function_configuration("f", description="retire the warm environment")
+    second = virtual.invoke("f", {})
+    assert second.record.cold and second.result["tmp"] == [] and second.result["invocations"] == 1
+    assert second.record.environment_id != first.record.environment_id
+    kinds = [(e.environment_id, e.kind) for e in virtual.lifecycle]
+    assert kinds == [(first.record.environment_id, "created"), (first.record.environment_id, "retired"),
+                     (second.record.environment_id, "created")]
+
+
+def test_updated_code_runs_in_a_new_environment(virtual):
+    virtual.create_function("f", "def lambda_handler(e, c):\n    return 'old'\n")
+    assert virtual.invoke("f", {}).result == "old"
+    virtual.update_function_code("f", "def lambda_handler(e, c):\n    return 'new'\n")
+    result = virtual.invoke("f", {})
+    assert (result.result, result.record.cold) == ("new", True)
+
+
+def test_idle_environments_are_reclaimed(virtual):
+    virtual.create_function("f", STATEFUL)
+    virtual.invoke("f", {})
+    virtual.advance(seconds=virtual.modelled.idle_reclaim_s - 1)
+    assert virtual.invoke("f", {}).record.cold is False
+    virtual.advance(seconds=virtual.modelled.idle_reclaim_s + 1)
+    assert virtual.environments("f") == []
+    assert virtual.lifecycle[-1].kind == "reclaimed"
+    result = virtual.invoke("f", {})
+    assert result.record.cold and result.result["tmp"] == []
+
+
+def test_versions_have_their_own_environments(virtual):
+    virtual.create_function("f", STATEFUL)
+    virtual.publish_version("f")
+    latest = virtual.invoke("f", {})
+    one = virtual.invoke("f", {}, qualifier="1")
+    assert one.record.cold and one.record.environment_id != latest.record.environment_id
+    assert "[1]" in one.result["stream"] and "[$LATEST]" in latest.result["stream"]
+
+
+SLOW = """
+import os, time
+
+def lambda_handler(event, context):
+    with open("/tmp/mine", "a") as f:
+        f.write(context.aws_request_id)
+    time.sleep(event["sleep"])
+    with open("/tmp/mine") as f:
+        return {"pid": os.getpid(), "tmp": f.read(), "stream": context.log_stream_name}
+"""
+
+
+def test_concurrent_invocations_get_separate_environments(real):
+    real.create_function("slow", SLOW, memory_size=1_769)
+    start = threading.Barrier(3)
+    results = []
+
+    def call():
+        start.wait()
+        results.append(real.invoke("slow", {"sleep": 1.0}))
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.function_error is None for r in results)
+    assert len({r.result["pid"] for r in results}) == 3
+    assert len({r.result["stream"] for r in results}) == 3
+    assert len({r.record.environment_id for r in results}) == 3
+    assert all(r.record.cold for r in results)
+    assert all(r.result["tmp"] == r.request_id for r in results)  # each its own /tmp
+    assert len(real.environments("slow")) == 3
+    assert real.invoke("slow", {"sleep": 0}).record.cold is False
+
+
+FILESYSTEM = """
+import os
+
+def lambda_handler(event, context):
+    try:
+        open("/var/task/new.txt", "w")
+        writable = True
+    except OSError as e:
+        writable = e.strerror
+    stat = os.statvfs("/tmp")
+    return {"cwd": os.getcwd(), "task": sorted(os.listdir("/var/task")), "task_writable": writable,
+            "tmp_mb": stat.f_blocks * stat.f_frsize // (1024 * 1024), "file": __file__,
+            "data": open("data/config.json").read()}
+"""
+
+
+@pytest.fixture
+def package_dir(tmp_path):
+    (tmp_path / "lambda_function.py").write_text(FILESYSTEM)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "config.json").write_text('{"stage": "test"}')
+    return tmp_path
+
+
+def test_code_at_var_task_read_only_and_tmp_sized_by_ephemeral_storage(virtual, package_dir):
+    if not virtual.isolation["private_tmp_and_var_task"]:
+        pytest.skip("no mount namespaces here: code runs from its own directory, /tmp is shared")
+    virtual.create_function("fs", str(package_dir), ephemeral_storage=1024)
+    seen = virtual.invoke("fs", {}).result
+    assert seen["cwd"] == "/var/task" and seen["file"] == "/var/task/lambda_function.py"
+    assert seen["task"] == ["data", "lambda_function.py"]
+    assert seen["task_writable"] == "Read-only file system"
+    assert seen["tmp_mb"] == 1024
+    assert seen["data"] == '{"stage": "test"}'
+
+
+def test_code_from_a_zip_with_a_handler_in_a_package(virtual):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app/__init__.py", "")
+        archive.writestr("app/handlers.py", "from app.util import twice\n\n"
+                                            "def handle(event, context):\n    return twice(event['n'])\n")
+        archive.writestr("app/util.py", "def twice(n):\n    return 2 * n\n")
+    virtual.create_function("zipped", buffer.getvalue(), handler="app/handlers.handle")
+    assert virtual.invoke("zipped", {"n": 21}).result == 42
+
+
+def test_every_attempt_has_a_record(virtual):
+    virtual.create_function("ok", "def lambda_handler(e, c):\n    return 1\n", memory_size=512)
+    virtual.create_function("bad", "def lambda_handler(e, c):\n    raise ValueError('no')\n")
+    results = [virtual.invoke("ok", {}), virtual.invoke("bad", {}), virtual.invoke("ok", {})]
+    assert [r.record for r in results] == virtual.records
+    first, failed, warm = virtual.records
+    assert (first.function, first.version, first.request_id) == ("ok", "$LATEST", results[0].request_id)
+    assert (first.cold, first.outcome, first.memory_mb, first.invocation_type) == (True, records.OK, 512,
+                                                                                   "RequestResponse")
+    assert (failed.outcome, failed.error_type) == (records.FUNCTION_ERROR, "ValueError")
+    assert (warm.cold, warm.init_ms, warm.environment_id) == (False, 0.0, first.environment_id)
+    assert warm.start_ms >= first.end_ms
+    # INIT is billed since August 2025; whole milliseconds, rounded up.
+    assert (first.init_ms, first.duration_ms, first.billed_ms) == (150.0, 0.0, 150)
+    assert warm.billed_ms == 1
+
+
+def test_close_stops_every_environment(make_runtime):
+    runtime = make_runtime(clock="real")
+    runtime.create_function("f", STATEFUL)
+    pid = runtime.invoke("f", {}).result["pid"]
+    assert _alive(pid)
+    runtime.close()
+    assert runtime.environments() == [] and not _alive(pid)
+
+
+def _alive(pid):
+    """Whether a process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
