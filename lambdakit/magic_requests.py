@@ -16,6 +16,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils.process import arg_split
 
+from . import limits
+from .tuning import DEFAULT_MEMORY_SIZES, STRATEGIES
+
 SUBCOMMANDS = {}
 
 
@@ -116,6 +119,19 @@ class Concurrency:
 @dataclass(frozen=True)
 class Bill:
     name: str | None = None
+    dashboard: bool = False
+
+
+@dataclass(frozen=True)
+class Tune:
+    name: str
+    memory_sizes: tuple                   # MB, in the order given
+    payload: object = None                # the event, already parsed from JSON
+    event_variable: str | None = None     # or the name of a notebook variable holding it
+    invocations: int = 10
+    strategy: str = "balanced"
+    weight: float = 0.5
+    threads: int = 1
 
 
 @dataclass(frozen=True)
@@ -446,9 +462,66 @@ def concurrency(args):
 @subcommand
 @magic_arguments(name="lambda bill")
 @argument("name", nargs="?", metavar="NAME", help="only this function's invocations")
+@argument("--dashboard", action="store_true",
+          help="show the billing dashboard: cost by component, a month at the observed rate, "
+               "and what-if sliders (invocations, memory, duration, architecture)")
 def bill(args):
     """Print the bill of this runtime's invocations: list price and with the free tier."""
-    return Bill(args.name)
+    return Bill(args.name, args.dashboard)
+
+
+@subcommand
+@magic_arguments(name="lambda tune")
+@argument("name", metavar="NAME", help="function name")
+@argument("--memory", metavar="MB,MB,...", default=",".join(map(str, DEFAULT_MEMORY_SIZES)),
+          help="memory sizes to try (default %(default)s)")
+@argument("--event", metavar="JSON", help="the event: JSON text, or the name of a notebook variable")
+@argument("--invocations", type=int, default=10, metavar="N", help="invocations at each size (default 10)")
+@argument("--strategy", choices=STRATEGIES, default="balanced",
+          help="what to optimise (default balanced)")
+@argument("--weight", type=float, default=0.5, metavar="W",
+          help="balanced only: 1 is all cost, 0 all speed (default 0.5)")
+@argument("--threads", type=int, default=1, metavar="N",
+          help="threads the handler keeps busy, for the real clock's CPU model (default 1)")
+def tune(args):
+    """Power-tune a function: run it at several memory sizes and recommend one.
+
+    Each size is published as a version and invoked N times, as AWS Lambda Power Tuning
+    does; the function is left as it was. The chart shows duration and cost against memory;
+    its text says what was measured and what was modelled (the CPU share of each size).
+    """
+    sizes = _memory_sizes(args.memory)
+    if args.invocations < 1:
+        raise CommandError("%lambda tune: --invocations must be at least 1")
+    if not 0 <= args.weight <= 1:
+        raise CommandError("%lambda tune: --weight must be from 0 to 1")
+    if args.threads < 1:
+        raise CommandError("%lambda tune: --threads must be at least 1")
+    payload, variable = None, None
+    if args.event is not None:
+        try:
+            payload = json.loads(args.event)
+        except json.JSONDecodeError:
+            if not args.event.isidentifier():
+                payload = _json(args.event, "request body")
+            variable = args.event
+    return Tune(args.name, sizes, payload, variable, args.invocations, args.strategy, args.weight,
+                args.threads)
+
+
+def _memory_sizes(text):
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise CommandError(f"%lambda tune: --memory {text!r}: give whole MB separated by commas, "
+                           "e.g. --memory 128,512,1769") from None
+    for size in sizes:
+        if not limits.MEMORY_MIN_MB <= size <= limits.MEMORY_MAX_MB:
+            raise CommandError(f"%lambda tune: --memory {size}: Lambda memory is "
+                               f"{limits.MEMORY_MIN_MB} to {limits.MEMORY_MAX_MB} MB")
+    if len(set(sizes)) != len(sizes):
+        raise CommandError(f"%lambda tune: --memory {text}: a size is repeated")
+    return sizes
 
 
 @subcommand

@@ -72,12 +72,7 @@ def deploy(request, shell):
 @action(requests.Invoke)
 def invoke(request, shell):
     from .widgets.card import InvocationCard  # widgets load on first use, not at kernel start
-    payload = request.payload
-    if request.event_variable is not None:
-        if request.event_variable not in shell.user_ns:
-            raise CommandError(f"%lambda invoke: --event {request.event_variable} is neither JSON "
-                               "nor the name of a variable in this notebook")
-        payload = shell.user_ns[request.event_variable]
+    payload = _event(request, shell, "invoke")
     result = default.invoke(request.name, payload, request.invocation_type, request.qualifier)
     display(InvocationCard(result, request.name.split(":")[0]))
 
@@ -179,10 +174,32 @@ def bill(request, shell):
     if request.name is not None:
         runtime.get_function_configuration(request.name)
     records = [r for r in runtime.records if request.name in (None, r.function)]
+    if request.dashboard:
+        from .widgets.billing import BillingDashboard
+        display(BillingDashboard(records))
+        return
     if not records:
         print("No invocations yet, so nothing to bill.")
         return
     print(Bill.from_records(records).render())
+
+
+@action(requests.Tune)
+def tune(request, shell):
+    from .tuning import PowerTuningError, power_tune
+    from .widgets.tuning import PowerTuningChart, TuningProgress
+    payload = _event(request, shell, "tune")
+    runtime = default.default_runtime()
+    runtime.get_function_configuration(request.name)  # an unknown function fails before the bar shows
+    progress = TuningProgress(request.name, len(request.memory_sizes) * request.invocations)
+    display(progress)
+    try:
+        tuning = power_tune(request.name, request.memory_sizes, payload, invocations=request.invocations,
+                            strategy=request.strategy, weight=request.weight, threads=request.threads,
+                            runtime=runtime, progress=progress)
+    except PowerTuningError as e:
+        raise CommandError(f"%lambda tune: {e}") from None
+    display(PowerTuningChart(tuning))
 
 
 @action(requests.Reset)
@@ -223,6 +240,16 @@ def delete(request, shell):
     default.default_runtime().delete_function(request.name, request.qualifier)
     what = f"version {request.qualifier} of {request.name}" if request.qualifier else request.name
     print(f"Deleted {what}.")
+
+
+def _event(request, shell, command):
+    """The request's event: parsed JSON, or the notebook variable `--event` named."""
+    if request.event_variable is None:
+        return request.payload
+    if request.event_variable not in shell.user_ns:
+        raise CommandError(f"%lambda {command}: --event {request.event_variable} is neither JSON "
+                           "nor the name of a variable in this notebook")
+    return shell.user_ns[request.event_variable]
 
 
 # ------------------------------------------------------------------ text

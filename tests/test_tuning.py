@@ -6,6 +6,7 @@ memory size buys (vCPUs = MB / 1,769), so the numbers below are exact. The one r
 run asserts the shape of the curve, never a time.
 """
 
+import os
 from decimal import Decimal as D
 
 import pytest
@@ -283,3 +284,78 @@ def test_real_clock_cpu_bound_shape(real):
     assert avg[10240] > 0.4 * avg[1769]
     assert tuning.best("speed").memory_mb != 128
     assert "real clock" in repr(tuning) and f"Modelled ({tuning.cpu_model})" in repr(tuning)
+
+
+# --- the notebook door: %lambda tune ---------------------------------------------------------
+
+@pytest.fixture
+def shell(fn):
+    """An InteractiveShell with the extension loaded and `fn` as the default runtime."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    from lambdakit import default
+
+    class RaisingShell(InteractiveShell):
+        def run_cell(self, *args, **kwargs):
+            result = super().run_cell(*args, **kwargs)
+            result.raise_error()
+            return result
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = RaisingShell.instance(config=config)
+    environ = dict(os.environ)
+    shell.run_line_magic("load_ext", "lambdakit")
+    previous = default.set_default_runtime(fn)
+    yield shell
+    default.set_default_runtime(previous)
+    os.environ.clear()
+    os.environ.update(environ)
+    RaisingShell.clear_instance()
+
+
+def displayed(shell, source):
+    from IPython.utils.capture import capture_output
+    with capture_output() as captured:
+        shell.run_cell(source)
+    return captured.stdout, [output.data["text/plain"] for output in captured.outputs]
+
+
+@pytest.mark.parametrize("door", ["api", "magic"])
+def test_tune_through_the_api_and_the_magic_gives_the_same_report(shell, fn, door):
+    if door == "api":
+        report = repr(tune(fn, IO_BOUND, sizes=(128, 1769, 3008)))
+    else:
+        stdout, shown = displayed(shell, "%lambda tune work --memory 3008,128,1769 --invocations 5 "
+                                         "--event '{\"io_ms\": 100}'")
+        assert stdout == ""
+        assert shown[0] == "Power tuning work: 0/15 invocations"
+        report = shown[1]
+    assert report == IO_REPORT
+
+
+def test_tune_reads_the_event_from_a_notebook_variable_and_takes_the_strategy(shell):
+    shell.user_ns["heavy"] = {"cpu_ms": 4000, "io_ms": 200}
+    _, shown = displayed(shell, "%lambda tune work --memory 128,1769 --invocations 1 --event heavy "
+                                "--strategy cost")
+    assert "Recommended (cost): 128 MB" in shown[1]
+
+
+def test_tune_errors_are_one_line(shell):
+    from lambdakit.magic_requests import CommandError
+    with pytest.raises(CommandError, match="--memory 64: Lambda memory is 128 to 10240 MB"):
+        shell.run_cell("%lambda tune work --memory 64,128")
+    with pytest.raises(CommandError, match="ResourceNotFoundException|Function not found"):
+        shell.run_cell("%lambda tune nope --memory 128")
+    with pytest.raises(CommandError, match="--event nope is neither JSON"):
+        shell.run_cell("%lambda tune work --memory 128 --event nope")
+
+
+def test_bill_dashboard_through_the_magic(shell, fn):
+    fn.invoke("work", IO_BOUND)
+    fn.advance(seconds=1)
+    fn.invoke("work", IO_BOUND)
+    from lambdakit.widgets.billing import BillingDashboard
+    _, shown = displayed(shell, "%lambda bill --dashboard")
+    assert shown == [repr(BillingDashboard(fn.records))]
