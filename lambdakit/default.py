@@ -23,9 +23,11 @@ def default_runtime():
 
 
 def set_default_runtime(runtime):
-    """Make `runtime` the default and return the previous one (not closed; tests restore it)."""
-    global _default
-    previous, _default = _default, None
+    """Make `runtime` (or None: one made on next use) the default; return the previous one.
+
+    Nothing is closed: tests swap in their own runtime and put the previous one back.
+    """
+    previous = _default
     _install(runtime)
     return previous
 
@@ -37,7 +39,7 @@ _listeners = []
 def _install(runtime):
     global _default
     _default = runtime
-    for listener in _listeners:
+    for listener in _listeners if runtime is not None else ():
         listener(runtime)
 
 

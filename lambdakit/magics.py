@@ -214,14 +214,14 @@ def reset(request, shell):
 def clock(request, shell):
     runtime = default.default_runtime()
     if request.clock is None:
-        print(f"The {_clock(runtime)}, now {iso_ms(runtime.clock.now_ms())}.")
+        print(f"The {_clock(runtime)} is at {iso_ms(runtime.clock.now_ms())}.")
         return
-    versions = sum(len(runtime.list_versions_by_function(f["FunctionName"])) - 1
-                   + len(runtime.list_aliases(f["FunctionName"])) for f in runtime.list_functions())
+    left = [f"{name} version {v['Version']}" for name in _names(runtime)
+            for v in runtime.list_versions_by_function(name)[1:]]
+    left += [f"alias {name}:{a['Name']}" for name in _names(runtime) for a in runtime.list_aliases(name)]
     carried = default.use_clock(request.clock, request.seed)
-    note = f"; {_count(versions, 'published version or alias', 'published versions and aliases')} " \
-           "not carried over" if versions else ""
     kept = f"kept {', '.join(carried)} ($LATEST code and configuration)" if carried else "no functions to keep"
+    note = f"; not carried over: {', '.join(left)}" if left else ""
     print(f"Switched to the {_clock(default.default_runtime(), request.seed)}: {kept}{note}.")
 
 
@@ -291,6 +291,10 @@ def _alias_line(name, described):
     for version, weight in described.get("RoutingConfig", {}).get("AdditionalVersionWeights", {}).items():
         line += f", {weight:.0%} to version {version}"
     return line
+
+
+def _names(runtime):
+    return [f["FunctionName"] for f in runtime.list_functions()]
 
 
 def _alias_exists(runtime, name, alias):

@@ -137,9 +137,25 @@ def timing_figure(record):
         figure.add_trace(go.Bar(name=name, y=[row], x=[value], orientation="h", marker_color=COLORS[color],
                                 hovertemplate=f"{name}: %{{x:.2f}}<extra></extra>", showlegend=column == 1),
                          row=1, col=column)
+    # No template: a named one would embed its whole definition in every saved card.
     figure.update_layout(barmode="stack", height=170, margin=dict(l=10, r=10, t=30, b=10),
-                         legend=dict(orientation="h", y=-0.25), template="plotly_white")
-    return go.FigureWidget(figure)
+                         legend=dict(orientation="h", y=-0.25), template="none",
+                         font=dict(size=11), plot_bgcolor="white")
+    return figure
+
+
+def _chart(figure):
+    """The figure as Plotly's mimetype output inside an Output widget.
+
+    Not a FigureWidget: each of those saves Plotly's 5 MB JavaScript bundle in the
+    notebook's widget state, once per card.
+    """
+    chart = widgets.Output()
+    chart.outputs = ({"output_type": "display_data", "metadata": {}, "data": {
+        "application/vnd.plotly.v1+json": {**figure.to_plotly_json(),
+                                           "config": {"displayModeBar": False, "responsive": True}},
+        "text/plain": "(chart: duration and memory)"}},)
+    return chart
 
 
 class InvocationCard(widgets.VBox):
@@ -153,7 +169,7 @@ class InvocationCard(widgets.VBox):
         if record is not None:
             children += [widgets.HTML("<b>Response</b>"), _pre(_response_json(result), "16em"),
                          widgets.HTML("<b>Logs</b>"), _pre(result.log, "14em"),
-                         timing_figure(record),
+                         _chart(timing_figure(record)),
                          widgets.HTML(f"<div style='font-size:12px'>{html.escape(duration_line(record))}<br>"
                                       f"{html.escape(memory_line(record))}<br>"
                                       f"<b>{html.escape(cost_line(record))}</b></div>")]
