@@ -72,6 +72,12 @@ def error_log_text(error):
     return "\n".join(lines) + "\n"
 
 
+def error_log_json(error, encoder):
+    """The JSON form of the `[ERROR]` log event (JSON log format)."""
+    return encoder.encode({"timestamp": time.strftime(JSON_TIMESTAMP, time.gmtime()), "level": "ERROR",
+                           **error}) + "\n"
+
+
 def load_handler(handler):
     try:
         module_name, function_name = handler.rsplit(".", 1)
@@ -152,24 +158,48 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record):
         record.aws_request_id = RequestIdFilter.request_id
+        record.tenant_id = None
         return True
 
 
+# LogRecord attributes that are not copied into a JSON log record as extra fields.
+_STANDARD_RECORD_FIELDS = frozenset({
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "tenant_id"})
+_LOG_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+JSON_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # whole seconds, as awslambdaric writes JSON records
+
+
 class JsonFormatter(logging.Formatter):
+    """The JSON application log records of AWS's Python runtime (advanced logging controls):
+    levels rounded down to the standard ones, exception fields only when there is one,
+    `extra=` fields appended, fields that are None left out."""
+
+    def __init__(self):
+        super().__init__(datefmt=JSON_TIMESTAMP)
+
     def format(self, record):
-        exc = record.exc_info
-        result = {
-            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+        record.levelname = logging.getLevelName(record.levelno)
+        exc_type, exc, tb = record.exc_info or (None, None, None)
+        fields = {
+            "timestamp": self.formatTime(record, self.datefmt),
             "level": record.levelname,
             "message": record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage(),
             "logger": record.name,
+            "stackTrace": traceback.format_tb(tb) if exc_type else None,
+            "errorType": exc_type.__name__ if exc_type else None,
+            "errorMessage": str(exc) if exc_type else None,
             "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc_type else None,
         }
-        if exc:
-            result.update(errorType=exc[0].__name__, errorMessage=str(exc[1]),
-                          stackTrace=traceback.format_tb(exc[2]),
-                          location=f"{record.pathname}:{record.funcName}:{record.lineno}")
-        return json.dumps(result, default=str, ensure_ascii=False) + "\n"
+        if getattr(record, "tenant_id", None) is not None:
+            fields["tenantId"] = record.tenant_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_RECORD_FIELDS and key not in fields:
+                fields[key] = value
+        return _LOG_JSON.encode({k: v for k, v in fields.items() if v is not None}) + "\n"
 
 
 def setup_logging(stream, log_format):
@@ -223,6 +253,11 @@ class Environment:
             else (usage.ru_utime + usage.ru_stime) * 1000.0
         return cpu_ms, usage.ru_maxrss
 
+    def _error_log(self, error):
+        if self.spec["log_format"] == "JSON":
+            return error_log_json(error, self.encoder)
+        return error_log_text(error)
+
     def _reply(self, kind, *fields):
         """Send the phase's outcome, with the CPU it used, its output and the peak memory."""
         if os.getpid() != self.pid:
@@ -251,7 +286,7 @@ class Environment:
             error = make_error(str(value), etype.__name__, user_stack(tb))
         if error is not None:
             logging.warning(UNHANDLED_WARNING)
-            self.output.write(error_log_text(error))
+            self.output.write(self._error_log(error))
         self.clock.deadline_ms = None
         self._reply("init", error, self.clock.wall_ms() - start_wall, self.base_rss_kb)
         return error is None
@@ -285,7 +320,7 @@ class Environment:
             error = make_error(str(value), etype.__name__, user_stack(tb), request_id)
         outcome = "ok"
         if error is not None:
-            self.output.write(error_log_text(error))
+            self.output.write(self._error_log(error))
             body, outcome = self.encoder.encode(error).encode(), "error"
         elif len(body) > self.spec["response_max_bytes"]:
             body, outcome = None, "too_large"  # the platform refuses it; no need to ship it

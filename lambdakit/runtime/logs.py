@@ -1,5 +1,11 @@
-"""CloudWatch-style logs: a log group per function, a stream per environment, AWS's line formats."""
+"""CloudWatch-style logs: a log group per function, a stream per environment, AWS's line formats.
 
+With the JSON log format the platform's lines become JSON records as well: `platform.start`
+and `platform.report` (the other platform records, initStart and runtimeDone, are not
+produced here).
+"""
+
+import json
 import threading
 from collections import deque
 from typing import NamedTuple
@@ -42,6 +48,29 @@ def report_line(request_id, duration_ms, billed_ms, memory_mb, max_used_mb, init
     if error_type:
         fields.append(f"Error Type: {error_type}")
     return "\t".join(fields)
+
+
+def platform_record(kind, time_ms, record):
+    """A platform log record in the JSON log format, e.g. kind "start" or "report"."""
+    return json.dumps({"time": iso_ms(time_ms), "type": f"platform.{kind}", "record": record},
+                      separators=(",", ":"))
+
+
+def start_record(time_ms, request_id, version):
+    return platform_record("start", time_ms, {"requestId": request_id, "version": version})
+
+
+def report_record(time_ms, request_id, duration_ms, billed_ms, memory_mb, max_used_mb, init_ms=None,
+                  status=None, error_type=None):
+    """`platform.report`: the REPORT line's figures, and the same status when it has one."""
+    metrics = {"durationMs": round(duration_ms, 3), "billedDurationMs": billed_ms,
+               "memorySizeMB": memory_mb, "maxMemoryUsedMB": max_used_mb}
+    if init_ms is not None:
+        metrics["initDurationMs"] = round(init_ms, 3)
+    record = {"requestId": request_id, "metrics": metrics, "status": status or "success"}
+    if error_type:
+        record["errorType"] = error_type
+    return platform_record("report", time_ms, record)
 
 
 class LogEvent(NamedTuple):

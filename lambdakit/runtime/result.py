@@ -31,7 +31,10 @@ class InvocationResult:
 
     @property
     def report(self):
-        return next((line for line in self.log.splitlines() if line.startswith("REPORT ")), None)
+        """The REPORT line (its `platform.report` record with the JSON log format)."""
+        return next((line for line in self.log.splitlines()
+                     if line.startswith("REPORT ") or line.startswith('{"time":') and '"type":"platform.report"' in line),
+                    None)
 
     def __getattr__(self, name):
         # cold, init_ms, duration_ms, billed_ms, max_memory_used_mb, ... come from the record

@@ -697,14 +697,23 @@ class _Run:
             status = "timeout"
         elif self.outcome in (records.OOM, records.CRASH) or self.init_error:
             status, error_type = "error", self.error_type
+        init_ms = self.init_ms if self.cold else None
         lines = logs.split_output(self.init_output) if self.init_output else []
+        if self.config.log_format == "JSON":
+            lines.append(logs.start_record(self.arrival_ms + self.init_ms, self.request_id, self.version.number))
+            if self.output:
+                lines += logs.split_output(self.output)
+            lines.append(logs.report_record(
+                self.end_ms, self.request_id, self.duration_ms, self.billed_ms, self.config.memory_size,
+                self.max_memory_used_mb, init_ms, status, error_type))
+            return lines
         lines.append(logs.start_line(self.request_id, self.version.number))
         if self.output:
             lines += logs.split_output(self.output)
         lines.append(logs.end_line(self.request_id))
         lines.append(logs.report_line(
             self.request_id, self.duration_ms, self.billed_ms, self.config.memory_size,
-            self.max_memory_used_mb, self.init_ms if self.cold else None, status, error_type))
+            self.max_memory_used_mb, init_ms, status, error_type))
         if self.timed_out_after is not None:
             # AWS logs the timeout after REPORT: "<timestamp> <request id> Task timed out after 3.00 seconds".
             lines.append(f"{iso_ms(self.end_ms)} {self.request_id} {self.timed_out_after}")
