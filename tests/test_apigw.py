@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 
 import lambdakit
-from lambdakit.apigw import RouteError, parse_route, parse_routes
+from lambdakit.apigw import RouteError, parse_route, parse_routes, routes_from_specs
 from lambdakit.apigw.routes import select
 from lambdakit.events.eventbridge import scheduled_event
 from loopback import listening_addresses
@@ -390,6 +390,10 @@ def test_route_keys_are_checked():
             parse_route(key, "f")
     with pytest.raises(RouteError):
         parse_routes({"$default": "f"})  # REST APIs have no $default route
+    assert routes_from_specs(["POST /lambda/hello=hello", "$default=fn:live"]) == {
+        "POST /lambda/hello": "hello", "$default": "fn:live"}
+    with pytest.raises(RouteError):
+        routes_from_specs(["GET /x"])
 
 
 def test_integration_timeout_limits(rt):

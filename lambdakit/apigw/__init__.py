@@ -10,8 +10,8 @@ kind="rest" (default; payload 1.0, stage "prod") or kind="http" (payload 2.0, st
 """
 
 from .gateway import HTTP, INTEGRATION_TIMEOUT_MS, REST, ApiGateway, GatewayRequest
-from .routes import Route, RouteError, parse_route, parse_routes
+from .routes import Route, RouteError, parse_route, parse_routes, routes_from_specs
 from .server import GatewayServer, start
 
 __all__ = ["ApiGateway", "GatewayRequest", "GatewayServer", "HTTP", "INTEGRATION_TIMEOUT_MS", "REST",
-           "Route", "RouteError", "parse_route", "parse_routes", "start"]
+           "Route", "RouteError", "parse_route", "parse_routes", "routes_from_specs", "start"]

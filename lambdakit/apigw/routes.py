@@ -127,3 +127,17 @@ def select(routes, method, path):
     if not matched:
         return None
     return min(matched, key=lambda pair: pair[0].specificity())
+
+
+def routes_from_specs(specs):
+    """{route key: target} from command-line specs like "POST /lambda/hello=hello" or
+    "$default=fn" (for `lambdakit serve` and `%lambda`)."""
+    routes = {}
+    for spec in specs:
+        key, sep, target = spec.rpartition("=")
+        if not sep or not key.strip() or not target.strip():
+            raise RouteError(f"Route {spec!r} is not of the form 'METHOD /path=function'")
+        if key.strip() in routes:
+            raise RouteError(f"Route {key.strip()!r} is defined twice")
+        routes[key.strip()] = target.strip()
+    return routes
