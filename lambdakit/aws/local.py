@@ -35,7 +35,11 @@ _SET_ASIDE = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPO
 
 
 class LocalAws:
-    """moto's services for one Runtime. Use `rt.local_aws()` or `lambdakit.aws.start(rt)`."""
+    """moto's services for one Runtime. Use `rt.local_aws()` or `lambdakit.aws.start(rt)`.
+
+    Start it before invoking the functions that use it: an execution environment gets its
+    variables when it is created, so one that was already warm keeps talking to AWS's
+    endpoints (with dummy credentials, which AWS refuses)."""
 
     def __init__(self, runtime, *, kernel_env=True, lambda_endpoint=True, port=0):
         self.runtime = runtime
@@ -47,18 +51,19 @@ class LocalAws:
         self._records_seen = 0
         self._sequence = 0
         self._saved_kernel_env = None
+        self._handler_env = {}
         self._process, self._channel, self._lifeline, port = _spawn(runtime.state_dir, port)
+        runtime.attach(self)  # from here on, closing the runtime stops the server
         self.url = f"http://127.0.0.1:{port}"
         self._reader = threading.Thread(target=self._serve_channel, name="lambdakit-aws", daemon=True)
         self._reader.start()
-        self._handler_env = {"AWS_ENDPOINT_URL": self.url}
+        self._handler_env["AWS_ENDPOINT_URL"] = self.url
         if lambda_endpoint:
             # boto3's Lambda client in a handler reaches this runtime, not moto's Lambda.
             self._handler_env["AWS_ENDPOINT_URL_LAMBDA"] = runtime.endpoint_url
         runtime.handler_environment.update(self._handler_env)
         if kernel_env:
             self._set_kernel_env()
-        runtime.attach(self)
 
     def __repr__(self):
         state = "closed" if self.closed else self.url
@@ -103,7 +108,8 @@ class LocalAws:
 
     def settle(self, timeout=60.0):
         """Wait until every invocation S3 has triggered so far has finished, including the
-        ones those invocations triggered in turn; return the deliveries."""
+        ones those invocations triggered in turn; return the deliveries. (Each notification
+        is known before the S3 request that caused it returns, so nothing is missed.)"""
         deadline = time.monotonic() + timeout
         while True:
             pending = self._pending()
