@@ -31,6 +31,10 @@ class EnvironmentTime:
     def time(self):
         return self.now_ms / 1000.0 if self.virtual else _REAL["time"]()
 
+    def time_ns(self):
+        whole = int(self.now_ms)  # exact integer nanoseconds for whole milliseconds
+        return whole * 1_000_000 + round((self.now_ms - whole) * 1_000_000)
+
     def epoch_ms(self):
         """Whole milliseconds since the epoch: int(time.time() * 1000), exact when virtual."""
         return int(self.now_ms) if self.virtual else int(_REAL["time"]() * 1000)
@@ -86,7 +90,7 @@ class EnvironmentTime:
             return
         now = self.time
         _time.time = now
-        _time.time_ns = lambda: int(self.now_ms * 1_000_000)
+        _time.time_ns = self.time_ns
         _time.monotonic = _time.perf_counter = now
         _time.monotonic_ns = _time.perf_counter_ns = _time.time_ns
         _time.sleep = self.sleep

@@ -11,6 +11,7 @@ import ctypes
 import fcntl
 import os
 import resource
+import time
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -140,6 +141,7 @@ def enter(spec):
     os.dup2(out, 2)
     os.environ.clear()
     os.environ.update(spec["env"])
+    time.tzset()  # TZ=:UTC as on Lambda, whatever zone the zygote started in
     task_root = isolate_filesystem(spec)
     os.environ["LAMBDA_TASK_ROOT"] = task_root
     os.chdir(task_root)
