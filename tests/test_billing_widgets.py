@@ -4,12 +4,11 @@ The dashboard's figures come from lambdakit.billing; these tests check it shows 
 money (to the exact Decimal) and that its text twin is stable. No kernel is needed.
 """
 
-from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
-from lambdakit.billing import (MONTH_S, Bill, monthly_cost, observed_span_ms, project_month)
+from lambdakit.billing import MONTH_S, Bill, monthly_cost, observed_span_ms, project_month
 from lambdakit.pricing import billed_duration_ms
 from lambdakit.records import OK, THROTTLED, InvocationRecord
 from lambdakit.widgets.billing import COMPONENTS, BillingDashboard, WhatIf, dashboard_text
