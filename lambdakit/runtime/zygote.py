@@ -12,6 +12,7 @@ page the child touches afterwards is copied. environment.LAUNCH starts it with a
 
 Messages to the zygote: ("spawn", env_id, spec) with one descriptor attached.
 Messages from it: ("spawned", env_id, pid) and ("exited", pid, wait_status).
+One spare child is always forked ahead, waiting for the next spec.
 """
 
 import gc
@@ -56,6 +57,8 @@ def serve(sock):
     os.set_blocking(wakeup_w, False)
     signal.set_wakeup_fd(wakeup_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    inherited = (sock.fileno(), wakeup_r, wakeup_w)
+    spare = _fork_spare(inherited)
     while True:
         try:
             ready, _, _ = select.select([sock, wakeup_r], [], [])
@@ -66,20 +69,48 @@ def serve(sock):
             _reap(sock)
         if sock in ready:
             data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 1)
-            if not data:
-                return  # the service went away: so do we (environments are killed by it)
+            if not data:  # the service went away: so do we (it kills the environments)
+                spare[1].close()
+                try:
+                    os.waitpid(spare[0], 0)
+                except ChildProcessError:
+                    pass  # it had died already and was reaped
+                return
             _, env_id, spec = pickle.loads(data)
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                os.close(wakeup_r)
-                os.close(wakeup_w)
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                gc.enable()
-                run_environment(spec, fds[0])
+            message = pickle.dumps(spec)
+            try:
+                socket.send_fds(spare[1], [message], fds)
+            except OSError:  # the spare is gone (killed from outside): fork one now
+                spare = _fork_spare(inherited)
+                socket.send_fds(spare[1], [message], fds)
+            spare[1].close()
             os.close(fds[0])
-            sock.send(pickle.dumps(("spawned", env_id, pid)))
+            sock.send(pickle.dumps(("spawned", env_id, spare[0])))
+            spare = _fork_spare(inherited)
+
+
+def _fork_spare(inherited):
+    """Fork the next environment before it is asked for, so a cold start does not wait for
+    fork() (which takes milliseconds here). It waits for its spec and pipe, then starts."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        for fd in inherited:
+            os.close(fd)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            data, fds, _, _ = socket.recv_fds(theirs, MAX_MESSAGE, 1)
+        except OSError:
+            data = b""
+        if not data:
+            os._exit(0)  # the zygote has gone, and with it any need for this one
+        theirs.close()
+        gc.enable()
+        run_environment(pickle.loads(data), fds[0])
+    theirs.close()
+    return pid, ours
 
 
 def _reap(sock):
