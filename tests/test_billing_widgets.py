@@ -165,3 +165,15 @@ def test_init_and_several_functions_from_a_runtime_session(virtual):
     projection = project_month(virtual.records)
     assert projection.observed.total() == Bill.from_records(virtual.records).total()
     assert dashboard.what_if.memory_mb in (512, 1024)
+
+
+def test_the_chart_is_a_small_plotly_output_redrawn_by_the_sliders():
+    import json
+    dashboard = BillingDashboard(TEN_SECONDS)
+    dashboard.set_what_if(invocations=3_000_000, duration_ms=1000, memory_mb=512)
+    (output,) = dashboard.chart.outputs
+    plotted = output["data"]["application/vnd.plotly.v1+json"]
+    duration = 2 * (len(COMPONENTS) + 1) + COMPONENTS.index("duration")
+    assert plotted["data"][duration]["y"] == [25.00005, 18.33337]   # 1.5M GB-s, 1.1M after the free tier
+    # Not a FigureWidget, which would save Plotly's 5 MB bundle in the notebook.
+    assert len(json.dumps(plotted)) < 20_000

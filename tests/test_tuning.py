@@ -359,3 +359,10 @@ def test_bill_dashboard_through_the_magic(shell, fn):
     from lambdakit.widgets.billing import BillingDashboard
     _, shown = displayed(shell, "%lambda bill --dashboard")
     assert shown == [repr(BillingDashboard(fn.records))]
+
+
+def test_the_chart_is_a_plotly_output_that_follows_the_strategy(fn):
+    chart = PowerTuningChart(tune(fn, {"cpu_ms": 4000, "io_ms": 200}, sizes=(128, 1769)))
+    chart.strategy.value = "cost"
+    (output,) = chart.chart.outputs
+    assert output["data"]["application/vnd.plotly.v1+json"]["data"][3]["x"] == ["128"]

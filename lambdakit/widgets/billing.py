@@ -19,6 +19,7 @@ from .. import limits
 from ..billing import MONTH_S, monthly_bill, project_month
 from ..pricing import US_EAST_1, Charges, format_usd
 from ..records import THROTTLED
+from .charts import chart, redraw
 
 COMPONENTS = tuple(f.name for f in fields(Charges))
 COMPONENT_NAMES = {"requests": "requests", "duration": "duration", "init": "INIT",
@@ -31,6 +32,7 @@ TITLES = {"observed": "observed", "month": "30-day month at the observed rate", 
 OBSERVED_PLACES = 10   # one invocation at 128 MB costs fractions of a micro-dollar
 DEFAULT_WHAT_IF_INVOCATIONS = 1_000_000
 DURATION_MAX_MS = limits.TIMEOUT_MAX_S * 1000
+CHART_TEXT = "(chart: cost by component, observed, month and what-if)"
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,10 @@ def billing_figure(bills):
             hovertemplate="free tier credit: $%{y:,.10f}<extra></extra>"), row=1, col=column)
         figure.update_yaxes(tickprefix="$", rangemode="tozero", row=1, col=column)
     figure.update_layout(barmode="stack", height=330, margin=dict(l=10, r=10, t=40, b=10),
-                         legend=dict(orientation="h", y=-0.15), template="plotly_white")
-    widget = go.FigureWidget(figure)
-    for index, trace in enumerate(widget.data):  # stable uids: nbval compares text/plain
+                         legend=dict(orientation="h", y=-0.15), template="none", plot_bgcolor="white")
+    for index, trace in enumerate(figure.data):  # fixed uids: the saved chart is the same every run
         trace.uid = f"billing-{index}"
-    return widget
+    return figure
 
 
 def _trace_index(scenario):
@@ -161,10 +162,11 @@ class BillingDashboard(widgets.VBox):
             "month": self.projection.month if self.projection else None,
             "what-if": start.bill(prices)})
         self.summary = widgets.HTML()
+        self.chart = chart(self.figure, CHART_TEXT)
         for control in (self.invocations, self.memory, self.duration, self.architecture):
             control.observe(self._changed, names="value")
         self._show_what_if()
-        super().__init__(children=[self.figure, widgets.HBox([self.invocations, self.memory]),
+        super().__init__(children=[self.chart, widgets.HBox([self.invocations, self.memory]),
                                    widgets.HBox([self.duration, self.architecture]), self.summary],
                          layout=widgets.Layout(border="1px solid #ddd", padding="8px", max_width="1100px"))
 
@@ -193,10 +195,10 @@ class BillingDashboard(widgets.VBox):
         bill = self.what_if.bill(self.prices)
         bars, credit = _bars(bill)
         first = _trace_index("what-if")
-        with self.figure.batch_update():
-            for offset, name in enumerate(COMPONENTS):
-                self.figure.data[first + offset].y = list(bars[name])
-            self.figure.data[first + len(COMPONENTS)].y = [credit]
+        for offset, name in enumerate(COMPONENTS):
+            self.figure.data[first + offset].y = list(bars[name])
+        self.figure.data[first + len(COMPONENTS)].y = [credit]
+        redraw(self.chart, self.figure, CHART_TEXT)
         self.summary.value = (f"<b>What-if month</b>: {self.what_if.describe()}: "
                               f"{format_usd(bill.total(), 2)} list price, "
                               f"{format_usd(bill.total(free_tier=True), 2)} with the free tier")

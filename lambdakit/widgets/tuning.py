@@ -15,9 +15,11 @@ from plotly.subplots import make_subplots
 
 from ..pricing import format_usd
 from ..tuning import COST_PLACES, STRATEGIES
+from .charts import chart, redraw
 
 COLORS = {"duration": "#3b7dd8", "p90": "#9fbfe8", "cost": "#e8833a", "pick": "#2ca02c"}
 PER = 1_000_000  # cost is drawn per 1M invocations: readable dollars, same curve
+CHART_TEXT = "(chart: duration and cost against memory)"
 
 
 def _points(tuning, value):
@@ -41,13 +43,12 @@ def tuning_figure(tuning):
     figure.update_xaxes(title_text="memory (MB)", type="category")
     figure.update_yaxes(title_text="duration (ms)", rangemode="tozero", secondary_y=False)
     figure.update_yaxes(title_text="$ per 1M invocations", rangemode="tozero", tickprefix="$", secondary_y=True)
-    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
-                         title=f"Power tuning {tuning.function} ({tuning.cpu_model} CPU model)",
+    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), template="none",
+                         plot_bgcolor="white", title=f"Power tuning {tuning.function} ({tuning.cpu_model} CPU model)",
                          legend=dict(orientation="h", y=-0.25))
-    widget = go.FigureWidget(figure)
-    for index, trace in enumerate(widget.data):  # stable uids: nbval compares text/plain
+    for index, trace in enumerate(figure.data):  # fixed uids: the saved chart is the same every run
         trace.uid = f"tuning-{index}"
-    return widget
+    return figure
 
 
 class PowerTuningChart(widgets.VBox):
@@ -60,10 +61,11 @@ class PowerTuningChart(widgets.VBox):
                                           readout_format=".2f", continuous_update=False)
         self.figure = tuning_figure(tuning)
         self.summary = widgets.HTML()
+        self.chart = chart(self.figure, CHART_TEXT)
         self.strategy.observe(self._changed, names="value")
         self.weight.observe(self._changed, names="value")
         self._show()
-        super().__init__(children=[self.figure, widgets.HBox([self.strategy, self.weight]), self.summary],
+        super().__init__(children=[self.chart, widgets.HBox([self.strategy, self.weight]), self.summary],
                          layout=widgets.Layout(border="1px solid #ddd", padding="8px", max_width="960px"))
 
     @property
@@ -82,10 +84,9 @@ class PowerTuningChart(widgets.VBox):
         tuning = self.shown
         best = tuning.recommendation
         self.weight.disabled = tuning.strategy != "balanced"
-        with self.figure.batch_update():
-            pick = self.figure.data[3]
-            pick.x, pick.y = [str(best.memory_mb)], [best.avg_ms]
-            pick.text = [f"{best.memory_mb} MB"]
+        pick = self.figure.data[3]
+        pick.x, pick.y, pick.text = [str(best.memory_mb)], [best.avg_ms], [f"{best.memory_mb} MB"]
+        redraw(self.chart, self.figure, CHART_TEXT)
         weight = f", weight {tuning.weight:g}" if tuning.strategy == "balanced" else ""
         self.summary.value = (f"<b>Recommended ({tuning.strategy}{weight})</b>: {best.memory_mb} MB, "
                               f"avg {best.avg_ms:,.2f} ms, {format_usd(best.cost, COST_PLACES)} per invocation"
