@@ -10,6 +10,7 @@ RLIMIT_NPROC and the CPU share is modelled only for declared work (`work(cpu_ms=
 
 import os
 import signal
+import time
 
 ROOT = "/sys/fs/cgroup"
 PERIOD_US = 100_000
@@ -32,18 +33,30 @@ class EnvironmentCgroup:
     def procs_files(self):
         return [os.path.join(d, "cgroup.procs") for d in self.directories]
 
-    def kill_all(self):
+    def pids(self):
+        found = set()
         for procs in self.procs_files:
             try:
                 with open(procs) as f:
-                    pids = [int(line) for line in f if line.strip()]
+                    found.update(int(line) for line in f if line.strip())
             except OSError:
-                continue
+                pass
+        return found
+
+    def kill_all(self, wait_s=0.0):
+        """SIGKILL every process in the group; with wait_s, repeat until none is left (a fork
+        bomb forks while it is being killed) or the time is up."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            pids = self.pids()
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            if not pids or time.monotonic() >= deadline:
+                return
+            time.sleep(0.005)
 
     def remove(self):
         for directory in self.directories:
@@ -53,12 +66,53 @@ class EnvironmentCgroup:
                 pass  # its last process is still exiting; the next sweep removes it
 
 
-class CgroupFactory:
-    """Makes cgroups under a lambdakit parent group; `None` where the host does not allow it."""
+def _owner_alive(session):
+    """Sessions are named "<pid of the owning process>-<random>"."""
+    pid = session.split("-", 1)[0]
+    if not pid.isdigit():
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
-    def __init__(self, session):
-        self.session = session
+
+def _remove_tree(directory):
+    for entry in os.listdir(directory):
+        path = os.path.join(directory, entry)
+        if os.path.isdir(path):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(directory)
+    except OSError:
+        pass
+
+
+class CgroupFactory:
+    """Makes cgroups under a lambdakit parent group; `None` where the host does not allow it.
+
+    Each runtime has a session group named after its process; sessions left behind by
+    processes that died without closing their runtime are removed by the next runtime."""
+
+    def __init__(self, session=None):
+        self.session = session or f"{os.getpid()}-{os.urandom(4).hex()}"
         self.layout = self._probe()
+        if self.layout:
+            self._sweep()
+
+    def _sweep(self):
+        for parent in self.layout.values():
+            top = os.path.dirname(parent)
+            for session in os.listdir(top):
+                path = os.path.join(top, session)
+                if os.path.isdir(path) and session != self.session and not _owner_alive(session):
+                    _remove_tree(path)
 
     def _parents(self):
         if _v2():
@@ -106,12 +160,5 @@ class CgroupFactory:
 
     def remove_session(self):
         for parent in (self.layout or {}).values():
-            for entry in os.listdir(parent) if os.path.isdir(parent) else ():
-                try:
-                    os.rmdir(os.path.join(parent, entry))
-                except OSError:
-                    pass
-            try:
-                os.rmdir(parent)
-            except OSError:
-                pass
+            if os.path.isdir(parent):
+                _remove_tree(parent)

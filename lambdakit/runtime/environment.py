@@ -255,4 +255,5 @@ class ExecutionEnvironment:
             self.channel.close()
         zygote.forget_exit(self.pid) if not graceful else zygote.wait_exit(self.pid, timeout=0.5)
         if self.cgroup:
+            self.cgroup.kill_all(wait_s=2.0)  # what the environment started, wherever it went
             self.cgroup.remove()

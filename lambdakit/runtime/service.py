@@ -85,7 +85,7 @@ class Runtime:
         if self._zygote is None:
             os.makedirs(os.path.join(self.state_dir, "envs"), exist_ok=True)
             self._namespaces = sandbox.namespaces_available()
-            self._cgroups = CgroupFactory(uuid.uuid4().hex[:12])
+            self._cgroups = CgroupFactory()
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                    "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
             self._zygote = Zygote(env, os.path.join(self.state_dir, "zygote.log"))
