@@ -4,11 +4,12 @@ a fresh /tmp for each new environment, separate environments for concurrent invo
 import io
 import os
 import threading
+import time
 import zipfile
 
 import pytest
 
-from lambdakit import records
+from lambdakit import TooManyRequestsException, records
 
 STATEFUL = """
 import os
@@ -199,3 +200,50 @@ def _alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_throttled_attempts_are_recorded(virtual):
+    virtual.create_function("f", "def lambda_handler(e, c):\n    return 1\n")
+    virtual.put_function_concurrency("f", 0)
+    with pytest.raises(TooManyRequestsException) as caught:
+        virtual.invoke("f", {})
+    assert (caught.value.status, caught.value.message) == (429, "Rate Exceeded.")
+    assert caught.value.fields["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    (record,) = virtual.records
+    assert (record.outcome, record.environment_id, record.billed_ms, record.error_type) == (
+        records.THROTTLED, None, 0, "ReservedFunctionConcurrentInvocationLimitExceeded")
+    assert virtual.environments("f") == []
+    virtual.delete_function_concurrency("f")
+    assert virtual.invoke("f", {}).result == 1
+
+
+def test_reserved_concurrency_throttles_the_second_concurrent_invocation(real):
+    real.create_function("slow", SLOW, memory_size=1_769)
+    real.put_function_concurrency("slow", 1)
+    results = []
+
+    def call():
+        results.append(real.invoke("slow", {"sleep": 1.0}))
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    while not real.environments("slow") or not real.environments("slow")[0].busy:
+        time.sleep(0.01)  # until the first invocation holds the one environment allowed
+    with pytest.raises(TooManyRequestsException):
+        real.invoke("slow", {"sleep": 0})
+    thread.join()
+    assert results[0].function_error is None
+    assert [r.outcome for r in real.records] == [records.THROTTLED, records.OK]
+
+
+def test_event_invocations_are_recorded(virtual):
+    virtual.create_function("f", "def lambda_handler(e, c):\n    print(e['n'])\n")
+    accepted = virtual.invoke("f", {"n": 1}, invocation_type="Event")
+    assert (accepted.status_code, accepted.payload) == (202, b"")
+    deadline = time.monotonic() + 30
+    while not virtual.records and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (record,) = virtual.records
+    assert (record.request_id, record.invocation_type, record.outcome) == (accepted.request_id, "Event", records.OK)
+    assert virtual.invoke("f", {"n": 2}, invocation_type="DryRun").status_code == 204
+    assert len(virtual.records) == 1

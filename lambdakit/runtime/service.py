@@ -439,7 +439,16 @@ class Runtime:
                      request_id=None, invocation_type="RequestResponse", arrival_ms=None, trace_id=None):
         request_id = request_id or self.clock.request_id()
         arrival_ms = self.clock.now_ms() if arrival_ms is None else arrival_ms
-        env, cold = self._acquire(function, version, arrival_ms)
+        try:
+            env, cold = self._acquire(function, version, arrival_ms)
+        except TooManyRequestsException as throttle:
+            config = version.config  # a throttled attempt is recorded too; it never ran
+            with self._lock:
+                self.records.append(InvocationRecord(
+                    config.name, version.number, request_id, None, arrival_ms, 0.0, 0.0, 0, config.memory_size,
+                    0, False, records.THROTTLED, config.architecture, config.ephemeral_storage,
+                    invocation_type, error_type=throttle.fields["Reason"]))
+            raise
         run = _Run(self, env, version, request_id, arrival_ms, cold)
         try:
             if cold:
