@@ -274,13 +274,15 @@ def test_real_clock_cpu_bound_shape(real):
     """Real CPU time: throttled by a cgroup quota where the host allows it, rescaled after the
     run where not. Either way 128 MB is many times slower than 1,769 MB (13.8 times in the
     model), and 10,240 MB is no faster for one thread (it would be 5.8 times faster if CPU
-    kept scaling). The margins are wide: a loaded machine slows every size."""
+    kept scaling). The margins are wide: on a loaded machine every environment waits for a
+    core, which slows 1,769 MB more than 128 MB (already held to 7% of a core), so the
+    13.8x shrinks (to about 2.8x at a load of 5 per core)."""
     real.create_function("loop", CPU_LOOP, memory_size=128, timeout=60)
     tuning = power_tune("loop", (128, 1769, 10240), runtime=real, invocations=5)
     assert tuning.cpu_model in (ENFORCED, SCALED)
     avg = {size.memory_mb: size.avg_ms for size in tuning.sizes}
-    assert avg[128] > 2 * avg[1769]
-    assert avg[128] > 2 * avg[10240]
+    assert avg[128] > 1.5 * avg[1769]
+    assert avg[128] > 1.5 * avg[10240]
     assert avg[10240] > 0.4 * avg[1769]
     assert tuning.best("speed").memory_mb != 128
     assert "real clock" in repr(tuning) and f"Modelled ({tuning.cpu_model})" in repr(tuning)
