@@ -65,4 +65,4 @@ def process_endpoint(code):
                f"with a {timeout} s timeout remainingTime is {remaining}; it should be at most "
                f"{timeout * 1000}ms.", "Ask the context: context.get_remaining_time_in_millis().")
         first = first or remaining
-    return f"string body; memoryLimit and remainingTime from the context ({first} left of the default 3 s)"
+    return f"string body; memoryLimit and remainingTime from the context, {first} left of the default 3 s"

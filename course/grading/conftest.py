@@ -32,7 +32,8 @@ def pytest_runtest_logreport(report):
         return
     if report.when != "call" and not report.failed:
         return
-    record = {"cell": int(report.nodeid.rsplit("::Cell ", 1)[1]), "when": report.when,
+    notebook, cell = report.nodeid.rsplit("::Cell ", 1)
+    record = {"notebook": notebook.rsplit("/", 1)[-1], "cell": int(cell), "when": report.when,
               "outcome": report.outcome, "message": report.longreprtext if report.failed else ""}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

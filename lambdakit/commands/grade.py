@@ -15,15 +15,10 @@ def add_arguments(parser):
 def run(args):
     from ..course.grade import GradingError, grade
 
-    status = 0
-    for notebook in args.notebooks:
-        try:
-            report = grade(notebook, timeout=args.timeout)
-        except (GradingError, FileNotFoundError) as error:
-            print(f"lambdakit grade: {error}", file=sys.stderr)
-            status = 2
-            continue
-        print(report.render(), flush=True)
-        if not report.passed:
-            status = max(status, 1)
-    return status
+    try:
+        reports = grade(*args.notebooks, timeout=args.timeout)
+    except (GradingError, FileNotFoundError) as error:
+        print(f"lambdakit grade: {error}", file=sys.stderr)
+        return 2
+    print("\n\n".join(report.render() for report in reports))
+    return 0 if all(report.passed for report in reports) else 1

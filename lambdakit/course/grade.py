@@ -11,6 +11,7 @@ difference there is reported but does not change the grade.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -109,16 +110,16 @@ def prepare(nb, references):
     return nb, roles, missing
 
 
-def _run_nbval(notebook_path, workdir, results_path, timeout):
+def _run_nbval(names, workdir, results_path, timeout):
     grading = paths.course_dir() / "grading"
     shutil.copy(grading / "conftest.py", workdir / "conftest.py")
-    env = dict(__import__("os").environ)
+    env = dict(os.environ)
     env.update({RESULTS_VAR: str(results_path), paths.PROGRESS_VAR: str(workdir / "progress.json"),
                 "PLOTLY_RENDERER": PLOTLY_RENDERER})
     command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", str(grading / "sanitize.cfg"),
                f"--nbval-cell-timeout={timeout}", "-p", "no:cacheprovider", "-q",
-               f"--rootdir={workdir}", f"--confcutdir={workdir}", notebook_path.name]
+               f"--rootdir={workdir}", f"--confcutdir={workdir}", *names]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
 
 
@@ -138,28 +139,39 @@ def _why(message):
                 lines[0] if lines else "failed")
 
 
-def grade(notebook, *, timeout=300, keep=None):
-    """Grade one notebook; return a GradeReport."""
-    notebook = Path(notebook)
+def grade(*notebooks, timeout=300, keep=None):
+    """Grade notebooks in one nbval run (a kernel each); return a GradeReport for each."""
     course = syllabus.load()
-    try:
-        nb = nbformat.read(str(notebook), as_version=4)
-    except Exception as error:
-        raise GradingError(f"Cannot read {notebook}: {error}") from None
-    lesson = identify(nb, notebook, course)
-    nb, roles, missing = prepare(nb, load_references(lesson))
+    prepared = []
+    for notebook in map(Path, notebooks):
+        try:
+            nb = nbformat.read(str(notebook), as_version=4)
+        except Exception as error:
+            raise GradingError(f"Cannot read {notebook}: {error}") from None
+        lesson = identify(nb, notebook, course)
+        prepared.append((notebook, lesson, *prepare(nb, load_references(lesson))))
     with tempfile.TemporaryDirectory(prefix="lambdakit-grade-") as scratch:
         workdir = Path(keep or scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        target = workdir / notebook.name
-        nbformat.write(nb, str(target))
+        names = []
+        for index, (notebook, _, nb, _, _) in enumerate(prepared):
+            names.append(f"{index:02d}-{notebook.name}")
+            nbformat.write(nb, str(workdir / names[-1]))
         results_path = workdir / "results.jsonl"
         results_path.unlink(missing_ok=True)
-        run = _run_nbval(target, workdir, results_path, timeout)
+        run = _run_nbval(names, workdir, results_path, timeout)
         results = [json.loads(line) for line in results_path.read_text().splitlines()] \
             if results_path.exists() else []
-    if not results:
-        raise GradingError(f"pytest did not run the notebook:\n{run.stdout}\n{run.stderr}")
+    reports = []
+    for name, (notebook, lesson, _, roles, missing) in zip(names, prepared):
+        mine = [r for r in results if r.get("notebook") == name]
+        if not mine:
+            raise GradingError(f"pytest did not run {notebook}:\n{run.stdout}\n{run.stderr}")
+        reports.append(_report(notebook, lesson, roles, missing, mine))
+    return reports
+
+
+def _report(notebook, lesson, roles, missing, results):
     failed = {}
     for r in results:
         if r["outcome"] == "failed":

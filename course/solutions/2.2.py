@@ -1,0 +1,1 @@
+counter_prediction = [1, 2, 3, 1, 2, 1]
