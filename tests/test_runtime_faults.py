@@ -15,6 +15,7 @@ import time
 import pytest
 
 from lambdakit import RequestTooLargeException, records
+from lambdakit.errors import InvalidRequestContentException
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 HEALTHY = "def lambda_handler(event, context):\n    return 'fine'\n"
@@ -422,3 +423,60 @@ def test_100_mb_of_printed_output(real):
     assert result.log.splitlines()[1] == "y" * 1023
     assert grown_mb < 64
     next_invoke_works(real, "flood", cold=False)
+
+
+# ------------------------------------------------------------ INIT that crashes
+@pytest.mark.parametrize("module, error_type, text", [
+    ("import sys\nsys.exit(2)\n", "Runtime.ExitError", "Runtime exited with error: exit status 2"),
+    ("import os\nos._exit(0)\n", "Runtime.ExitError", "Runtime exited without providing a reason"),
+    ("hoard = [b'x' * (1024 * 1024) for _ in range(300)]\n", "Runtime.OutOfMemory",
+     "Runtime exited with error: signal: killed"),
+])
+def test_process_ends_during_init(virtual, module, error_type, text):
+    virtual.create_function("init", module + "\ndef lambda_handler(event, context):\n    return 'fine'\n")
+    result = virtual.invoke("init", {})
+    assert result.result == {"errorMessage": f"RequestId: {result.request_id} Error: {text}",
+                             "errorType": error_type}
+    assert result.report.endswith(f"\tStatus: error\tError Type: {error_type}")
+    assert "Init Duration: " in result.report
+    virtual.update_function_code("init", HEALTHY)
+    next_invoke_works(virtual, "init", cold=True)
+
+
+def test_payload_that_is_not_json(virtual):
+    virtual.create_function("echo", HEALTHY)
+    with pytest.raises(InvalidRequestContentException) as caught:
+        virtual.invoke("echo", b"{not json")
+    assert caught.value.status == 400
+    assert caught.value.message.startswith("Could not parse request body into json: Could not parse payload into json: ")
+    assert virtual.records == []
+    next_invoke_works(virtual, "echo", cold=True)
+
+
+def test_zygote_killed_from_outside(real):
+    real.create_function("echo", HEALTHY)
+    real.create_function("other", HEALTHY)
+    next_invoke_works(real, "echo", cold=True)
+    real._zygote.process.kill()
+    real._zygote.process.wait()
+    next_invoke_works(real, "echo", cold=False)   # a warm environment does not need the zygote
+    next_invoke_works(real, "other", cold=True)   # a new one comes from a new zygote
+
+
+SUBPROCESS = """
+import subprocess
+
+def lambda_handler(event, context):
+    subprocess.run(["echo", "from a subprocess"], check=True)
+    print("from python")
+    return "fine"
+"""
+
+
+def test_output_of_subprocesses_is_captured(real):
+    real.create_function("sub", SUBPROCESS, memory_size=1_769)
+    result = real.invoke("sub", {})
+    assert result.result == "fine"
+    lines = result.log.splitlines()
+    assert "from a subprocess" in lines and "from python" in lines
+    assert real.invoke("sub", {}).log.count("from a subprocess") == 1  # nothing left over from the first

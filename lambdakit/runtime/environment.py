@@ -86,6 +86,10 @@ class Zygote:
 
     _closed = False
 
+    @property
+    def alive(self):
+        return not self._closed and self.process.poll() is None
+
     def spawn(self, env_id, spec):
         """Fork a new environment; return (pid, connection to it)."""
         ours, theirs = socket.socketpair()
@@ -196,6 +200,7 @@ class ExecutionEnvironment:
         self.created_ms = created_ms
         self.initialization_type = initialization_type
         self.pid = None
+        self.zygote = None
         self.channel = None
         self.cgroup = None
         self.alive = False
@@ -206,7 +211,7 @@ class ExecutionEnvironment:
         self.base_rss_kb = 0
 
     def start(self, zygote, spec, cgroup):
-        self.cgroup = cgroup
+        self.zygote, self.cgroup = zygote, cgroup
         spec["cgroup_procs"] = cgroup.procs_files if cgroup else []
         self.pid, self.channel = zygote.spawn(self.id, spec)
         self.alive = True
@@ -243,7 +248,7 @@ class ExecutionEnvironment:
         if self.cgroup:
             self.cgroup.kill_all()
 
-    def close(self, zygote, graceful=True):
+    def close(self, graceful=True):
         """SHUTDOWN: ask the process to exit, make sure it did, release its resources."""
         if not self.alive:
             return
@@ -253,7 +258,10 @@ class ExecutionEnvironment:
         self.kill()
         if self.channel is not None:
             self.channel.close()
-        zygote.forget_exit(self.pid) if not graceful else zygote.wait_exit(self.pid, timeout=0.5)
+        if graceful:
+            self.zygote.wait_exit(self.pid, timeout=0.5)
+        else:
+            self.zygote.forget_exit(self.pid)
         if self.cgroup:
             self.cgroup.kill_all(wait_s=2.0)  # what the environment started, wherever it went
             self.cgroup.remove()

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from .. import limits, records
 from ..clock import iso_ms, make_clock
 from ..config import function_arn, make_config, vcpus
-from ..errors import (InvalidParameterValueException, RequestTooLargeException,
-                      ResourceConflictException, ResourceNotFoundException,
+from ..errors import (InvalidParameterValueException, InvalidRequestContentException,
+                      RequestTooLargeException, ResourceConflictException, ResourceNotFoundException,
                       TooManyRequestsException)
 from ..modelled import DEFAULT as DEFAULT_MODELLED
 from ..records import InvocationRecord
@@ -86,10 +86,13 @@ class Runtime:
             os.makedirs(os.path.join(self.state_dir, "envs"), exist_ok=True)
             self._namespaces = sandbox.namespaces_available()
             self._cgroups = CgroupFactory()
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                   "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-            self._zygote = Zygote(env, os.path.join(self.state_dir, "zygote.log"))
+            self._zygote = self._start_zygote()
             self._watchdog = Watchdog()
+
+    def _start_zygote(self):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        return Zygote(env, os.path.join(self.state_dir, "zygote.log"))
 
     @property
     def isolation(self):
@@ -327,7 +330,7 @@ class Runtime:
         if env in envs:
             envs.remove(env)
         self.lifecycle.append(LifecycleEvent(env.id, env.function_name, env.version, kind, at_ms))
-        env.close(self._zygote, graceful)
+        env.close(graceful)
 
     def _retire(self, name, version):
         for env in list(self._environments.get((name, version), [])):
@@ -393,6 +396,9 @@ class Runtime:
             "max_fds": limits.FILE_DESCRIPTORS_MAX, "max_processes": limits.PROCESSES_MAX,
             "sys_path": [p for p in sys.path if p],
         }
+        if not self._zygote.alive:  # killed from outside (the OOM killer, a learner): start another
+            self._zygote.close()
+            self._zygote = self._start_zygote()
         env.start(self._zygote, spec, cgroup)
 
     # ---------------------------------------------------------------- invoke
@@ -519,9 +525,11 @@ class Runtime:
         if self._http is not None:
             self._http.stop()
         with self._lock:
-            for envs in self._environments.values():
-                for env in list(envs):
-                    env.close(self._zygote) if self._zygote else None
+            everyone = [env for envs in self._environments.values() for env in envs]
+            for env in everyone:
+                env.kill()  # all at once, then wait for each: a load test may leave hundreds
+            for env in everyone:
+                env.close()
             self._environments.clear()
         if self._zygote:
             self._zygote.close()
@@ -603,7 +611,7 @@ class _Run:
         elif kind == "oom":
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
-            status = self.service._zygote.wait_exit(self.env.pid)
+            status = self.env.zygote.wait_exit(self.env.pid)
             self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
 
     # -- INVOKE ------------------------------------------------------------
@@ -652,7 +660,7 @@ class _Run:
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
             self.duration_ms = elapsed_real if not self.virtual else 0.0
-            self._fail_platform(self._exit_message(service._zygote.wait_exit(env.pid)),
+            self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
                                 "Runtime.ExitError", records.CRASH)
 
     def _exit_message(self, status):
@@ -739,10 +747,15 @@ def _settings(settings):
 def _encode_payload(payload):
     if payload is None:
         return b""
-    if isinstance(payload, (bytes, bytearray)):
-        return bytes(payload)
-    if isinstance(payload, str):
-        return payload.encode()
+    if isinstance(payload, (bytes, bytearray, str)):
+        body = payload.encode() if isinstance(payload, str) else bytes(payload)
+        if body.strip() and len(body) <= limits.SYNC_PAYLOAD_MAX_BYTES:
+            try:
+                json.loads(body)
+            except ValueError as e:
+                raise InvalidRequestContentException(
+                    f"Could not parse request body into json: Could not parse payload into json: {e}")
+        return body
     try:
         return json.dumps(payload).encode()
     except (TypeError, ValueError) as e:
