@@ -420,6 +420,12 @@ class Runtime:
             raise RequestTooLargeException(
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
                 Type="User")
+        if isinstance(payload, (bytes, bytearray, str)) and body.strip():
+            try:
+                json.loads(body)  # as Invoke does: text that is not JSON never reaches the function
+            except ValueError as e:
+                raise InvalidRequestContentException(
+                    f"Could not parse request body into json: Could not parse payload into json: {e}")
         with self._lock:
             function = self._function(name)
             number, invoked_arn = function.resolve(qualifier, self.clock.random().random())
@@ -748,14 +754,7 @@ def _encode_payload(payload):
     if payload is None:
         return b""
     if isinstance(payload, (bytes, bytearray, str)):
-        body = payload.encode() if isinstance(payload, str) else bytes(payload)
-        if body.strip() and len(body) <= limits.SYNC_PAYLOAD_MAX_BYTES:
-            try:
-                json.loads(body)
-            except ValueError as e:
-                raise InvalidRequestContentException(
-                    f"Could not parse request body into json: Could not parse payload into json: {e}")
-        return body
+        return payload.encode() if isinstance(payload, str) else bytes(payload)
     try:
         return json.dumps(payload).encode()
     except (TypeError, ValueError) as e:
