@@ -1,0 +1,2 @@
+routing = {"FunctionVersion": "1",
+           "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.10}}}
