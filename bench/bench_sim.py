@@ -1,0 +1,68 @@
+"""Simulator throughput: a month of traffic (10 million requests) through the fast path.
+
+Each run is a fresh subprocess that simulates, then times a bare Python loop over as many
+items (the baseline, measured in the same process right after), so the ratio can be
+compared across machines and under load; its peak RSS shows whether memory grows with the
+number of invocations. Usage: python bench/bench_sim.py [--quick]
+"""
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+MONTH_S = 30 * 86_400
+REQUESTS_PER_MONTH = 10_000_000
+
+
+def scenario(days):
+    from lambdakit.sim import Diurnal, LogNormal, Scenario, SimFunction, Workload
+
+    fn = SimFunction("api", duration=LogNormal(median_ms=80, sigma=0.5), memory_mb=512, timeout_s=3)
+    traffic = Diurnal(mean_rps=REQUESTS_PER_MONTH / MONTH_S, swing=0.6)
+    return Scenario([fn], [Workload("api", traffic)], duration_s=days * 86_400, bucket_s=60.0)
+
+
+def run_one(days):
+    """Child process: simulate, time the baseline, print one JSON line of figures."""
+    from lambdakit.sim import simulate
+
+    started = time.perf_counter()
+    report = simulate(scenario(days), seed=1).report
+    seconds = time.perf_counter() - started
+    fn = report.functions[0]
+    started = time.perf_counter()
+    for _ in range(fn.requests):
+        pass
+    baseline = time.perf_counter() - started
+    print(json.dumps({
+        "days": days, "requests": fn.requests, "seconds": seconds, "baseline": baseline,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cold_starts": sum(v.cold_starts for v in report.versions),
+        "p99_ms": fn.latency.percentile(99), "peak_concurrency": fn.concurrency.max,
+    }))
+
+
+def main(quick):
+    runs = []
+    for days in ((1, 3) if quick else (3, 30)):
+        out = subprocess.run([sys.executable, __file__, "--child", str(days)], check=True,
+                             capture_output=True, text=True).stdout
+        runs.append(json.loads(out))
+    for run in runs:
+        print(f"{run['days']:>3} days: {run['requests']:>11,} requests in {run['seconds']:6.2f} s "
+              f"({run['seconds'] / run['requests'] * 1e9:4.0f} ns each); bare loop over as many: "
+              f"{run['baseline']:.2f} s; ratio {run['seconds'] / run['baseline']:4.1f}x; peak RSS "
+              f"{run['peak_rss_mb']:.0f} MB; {run['cold_starts']:,} cold starts, "
+              f"p99 {run['p99_ms']} ms, peak concurrency {run['peak_concurrency']}")
+    small, large = runs
+    print(f"memory: {large['requests'] / small['requests']:.1f}x the requests, "
+          f"{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x the peak RSS")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        run_one(int(sys.argv[2]))
+    else:
+        main(quick="--quick" in sys.argv)
