@@ -103,7 +103,8 @@ def card_text(result, function=None):
 def _pre(text, max_height):
     return widgets.HTML(
         f"<pre style='margin:0;padding:6px;background:#f7f7f7;border-radius:4px;max-height:{max_height};"
-        f"overflow:auto;font-size:12px;line-height:1.35'>{html.escape(text)}</pre>")
+        f"overflow:auto;font-size:12px;line-height:1.35;white-space:pre-wrap;word-break:normal;"
+        f"overflow-wrap:break-word;tab-size:2'>{html.escape(text)}</pre>")
 
 
 def _badge(text, color):
@@ -129,14 +130,19 @@ def timing_figure(record):
     """INIT and handler duration against billed duration; memory used against memory size."""
     figure = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3], horizontal_spacing=0.12,
                            subplot_titles=("duration (ms)", "memory (MB)"))
-    bars = [("INIT", "ran", record.init_ms, "init", 1), ("handler", "ran", record.duration_ms, "handler", 1),
-            ("billed", "billed", record.billed_ms, "billed", 1),
-            ("used", "memory", record.max_memory_used_mb, "used", 2),
-            ("size", "memory", record.memory_mb - record.max_memory_used_mb, "free", 2)]
-    for name, row, value, color, column in bars:
+    bars = [("INIT", "ran", record.init_ms, f"{record.init_ms:.0f} ms", "init", 1),
+            ("handler", "ran", record.duration_ms, f"{record.duration_ms:.0f} ms", "handler", 1),
+            ("billed", "billed", record.billed_ms, f"{record.billed_ms} ms", "billed", 1),
+            ("used", "memory", record.max_memory_used_mb, f"{record.max_memory_used_mb} MB", "used", 2),
+            ("size", "memory", record.memory_mb - record.max_memory_used_mb, f"of {record.memory_mb} MB",
+             "free", 2)]
+    for name, row, value, label, color, column in bars:
         figure.add_trace(go.Bar(name=name, y=[row], x=[value], orientation="h", marker_color=COLORS[color],
-                                hovertemplate=f"{name}: %{{x:.2f}}<extra></extra>", showlegend=column == 1),
+                                text=[label] if value else None, textposition="inside", textangle=0,
+                                insidetextanchor="middle", showlegend=column == 1,
+                                hovertemplate=f"{name}: %{{x:.2f}}<extra></extra>"),
                          row=1, col=column)
+    figure.update_yaxes(automargin=True)
     # No template: a named one would embed its whole definition in every saved card.
     figure.update_layout(barmode="stack", height=170, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=-0.25), template="none",
@@ -150,10 +156,9 @@ def _chart(figure):
     Not a FigureWidget: each of those saves Plotly's 5 MB JavaScript bundle in the
     notebook's widget state, once per card.
     """
-    chart = widgets.Output()
+    chart = widgets.Output(layout=widgets.Layout(min_height=f"{figure.layout.height + 10}px"))
     chart.outputs = ({"output_type": "display_data", "metadata": {}, "data": {
-        "application/vnd.plotly.v1+json": {**figure.to_plotly_json(),
-                                           "config": {"displayModeBar": False, "responsive": True}},
+        "application/vnd.plotly.v1+json": {**figure.to_plotly_json(), "config": {"displayModeBar": False}},
         "text/plain": "(chart: duration and memory)"}},)
     return chart
 
