@@ -45,6 +45,8 @@ class FunctionConfig:
         """A new, validated configuration; the name never changes."""
         if "environment" in changes and isinstance(changes["environment"], dict):
             changes["environment"] = tuple(sorted(changes["environment"].items()))
+        if "layers" in changes:  # a list would make the frozen configuration unhashable
+            changes["layers"] = tuple(changes["layers"] or ())
         return validate(replace(self, **changes))
 
 
