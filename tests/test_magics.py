@@ -271,6 +271,17 @@ def test_config_change_retires_warm_environments(door):
     assert "cold start" in door.invoke("hello")
 
 
+def test_config_layers_keep_the_function_usable(door):
+    door.deploy("hello", HELLO)
+    layer = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
+    if isinstance(door, Api):
+        rt().update_function_configuration("hello", layers=[layer])
+    else:
+        run(door.shell, f"config hello --layer {layer}")
+    assert rt().get_function_configuration("hello")["Layers"] == [{"Arn": layer}]
+    assert "200 OK" in door.invoke("hello")
+
+
 def test_publish_alias_and_qualified_invoke(door):
     door.deploy("hello", HELLO)
     door.publish("hello")
@@ -383,6 +394,13 @@ def test_invoke_event_from_a_notebook_variable_file_and_template(shell, tmp_path
     event.write_text('{"name": "File"}')
     assert "Hello, File!" in run(shell, f"invoke hello --event-file {event}")[1][0]
     assert "Hello, world!" in run(shell, "invoke hello --template s3 put key=a.jpg")[1][0]
+
+
+def test_braces_in_a_line_are_not_expanded_by_ipython(shell):
+    run(shell, "hello", HELLO)
+    shell.user_ns["x"] = "expanded"
+    text = run(shell, """invoke hello --event '{"name": "{x}"}'""")[1][0]
+    assert "Hello, {x}!" in text
 
 
 def test_logs(shell):
