@@ -30,6 +30,8 @@ def ensure_chromium():
 
 
 def main(argv):
+    # The lessons declare the "Python 3 (lambdakit)" kernel; nbval starts it by name.
+    subprocess.run([sys.executable, "-m", "lambdakit", "install-kernel", "--sys-prefix"], check=True)
     if ensure_chromium():
         os.environ.setdefault("LAMBDAKIT_BROWSER_TESTS", "1")
     return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=REPO)
