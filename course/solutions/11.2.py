@@ -1,0 +1,1 @@
+importable_layouts = {"b", "d"}

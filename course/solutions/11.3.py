@@ -1,0 +1,1 @@
+edge_choices = ["cf", "cf", "edge", "edge", "cf"]
