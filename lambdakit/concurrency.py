@@ -162,9 +162,10 @@ class ConcurrencyAccount:
     def acquire(self, function, at_ms, qualifier=None, warm_environment=False):
         """Admit one execution of `function` invoked as `qualifier`, or raise the 429.
 
-        `warm_environment` says whether the caller has an idle, initialised on-demand
-        environment for it; without one, serving on-demand creates an environment, which
-        the scaling rate limits.
+        Provisioned concurrency configured on that very qualifier (the version or alias
+        the caller named) serves first. `warm_environment` says whether the caller has an
+        idle, initialised on-demand environment for it; without one, serving on-demand
+        creates an environment, which the scaling rate limits.
         """
         key = (function, qualifier)
         if self._busy_provisioned[key] < self._provisioned.get(key, 0):

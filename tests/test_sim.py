@@ -394,6 +394,10 @@ def test_function_settings_are_validated_with_aws_errors():
     assert "Member must have value greater than or equal to 128" in caught.value.message
     with pytest.raises(ValueError):
         SimFunction("f", error_rate=1.5)
+    with pytest.raises(TypeError):
+        SimFunction("f", duration=100)
+    with pytest.raises(TypeError):
+        Workload("f", traffic=4)
 
 
 def test_a_workload_must_name_a_known_function_and_alias():

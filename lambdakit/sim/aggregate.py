@@ -12,8 +12,8 @@ import math
 from collections import Counter
 from heapq import heappop, heappush
 
-from .. import records as R
 from ..async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, SUCCESS
+from ..records import FUNCTION_ERROR, THROTTLED, TIMEOUT
 from .report import (AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram, SimReport,
                      VersionTotals)
 
@@ -123,7 +123,7 @@ class Aggregator:
         if key not in self._versions:
             self._versions[key] = (record.memory_mb, record.architecture, Counter())
         counts = self._versions[key][2]
-        if record.outcome == R.THROTTLED:
+        if record.outcome == THROTTLED:
             counts["throttles"] += 1
             fn.throttles[record.error_type] += 1
             fn.series.throttled(start)
@@ -132,8 +132,8 @@ class Aggregator:
         end = start + record.init_ms + record.duration_ms
         counts["invocations"] += 1
         counts["cold_starts"] += record.cold
-        counts["timeouts"] += record.outcome == R.TIMEOUT
-        counts["function_errors"] += record.outcome == R.FUNCTION_ERROR
+        counts["timeouts"] += record.outcome == TIMEOUT
+        counts["function_errors"] += record.outcome == FUNCTION_ERROR
         if record.provisioned:
             counts["provisioned_invocations"] += 1
             counts["provisioned_billed_ms"] += record.billed_ms

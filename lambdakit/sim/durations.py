@@ -18,9 +18,9 @@ QUANTILES = 1000
 SLOTS = 1 << 16
 
 
-def slot_atoms(atoms):
-    """The index of the atom each of the 65,536 draw slots gives, for `atoms` atoms."""
-    return [slot * atoms >> 16 for slot in range(SLOTS)]
+def slot_atoms(count):
+    """The atom index each of the 65,536 draw slots gives, for a model of `count` atoms."""
+    return [slot * count >> 16 for slot in range(SLOTS)]
 
 
 @dataclass(frozen=True)

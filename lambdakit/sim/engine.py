@@ -7,7 +7,7 @@ scenario runs here; the fast path (fast.py) only takes the common case, faster.
 """
 
 import heapq
-from itertools import chain, count
+from itertools import chain, count, repeat
 
 from ..async_retry import SUCCESS, after_function_error, after_throttle
 from ..concurrency import PROVISIONED
@@ -59,7 +59,8 @@ class ExactEngine:
         self._functions = {spec.name: _Function(spec, seed) for spec in scenario.functions}
         self._pools = {}                       # (function, version) -> EnvironmentPool
         self._environment_ids = (f"env-{n}" for n in count(1))
-        self._request_ids = request_ids(stream(seed, "request-ids"))
+        # Only kept records show request ids; a run that keeps none skips making them.
+        self._request_ids = request_ids(stream(seed, "request-ids")) if keep_records else repeat(None)
         self._queue = []                       # (time, phase, order, action, arguments)
         self._order = count()
         # Provisioned environments are initialised before any traffic arrives.

@@ -9,7 +9,6 @@ counts at the end. Tests hold the two paths to identical reports.
 from bisect import bisect_left
 from collections import Counter, deque
 from heapq import heappop, heappush, heapreplace
-from itertools import islice
 from types import SimpleNamespace
 
 from .. import limits
@@ -21,7 +20,7 @@ from .scenario import REQUEST_RESPONSE
 from .streams import Draws, traffic_stream
 
 
-_NEVER = float("inf")
+_NEVER = float("inf")   # the end of an execution that never ends: a sentinel in the heap
 
 
 def unsupported(scenario):
@@ -53,10 +52,8 @@ def run_fast(scenario, seed):
 
 def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, columns, horizon_ms):
     durations, first_timeout, indices, failures = draws.durations, draws.first_timeout, draws.indices, draws.failures
-    # Every arrival draws a duration atom; the loop counts only the exceptions (cold,
-    # provisioned, throttled): warm invocations are the rest of each atom's draws.
-    drawn = Counter()
-    cold, on_provisioned, throttled = ([0] * len(durations) for _ in range(3))
+    # Invocations by duration atom; the report is computed from these counts.
+    warm, cold, on_provisioned = ([0] * len(durations) for _ in range(3))
     # On-demand executions: end times, plus one that never ends, so busy[0] always exists.
     busy = [_NEVER]
     doomed = []              # end times of timed-out executions: their environment is discarded
@@ -69,7 +66,7 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
     bucket_ms = columns.bucket_ms
     bucket_end = bucket_ms
     arrived = limit_throttles = scaling_throttles = cold_starts = errors = 0
-    # Invariant: `peak` (this bucket'i peak so far) >= the executions in the heaps; so
+    # Invariant: `peak` (this bucket's peak so far) >= the executions in the heaps; so
     # reusing an environment in place, which leaves the heaps as large, cannot raise it.
     peak = 0
     closed = (0, 0, 0)       # arrived, throttled, cold starts when the last bucket closed
@@ -78,24 +75,21 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
         if not chunk:
             continue
         last = chunk[-1]
-        times = iter(chunk)
         done = 0
         while done < len(chunk):
             if chunk[done] >= bucket_end:
                 totals = (arrived, limit_throttles + scaling_throttles, cold_starts)
                 peak, bucket_end = _close_buckets(columns, chunk[done], peak, closed, totals, state)
                 closed = totals
-            # Take the arrivals up to the bucket'i end, so the loop never looks at buckets.
-            count = bisect_left(chunk, bucket_end, done) - done
-            done += count
+            # Take the arrivals up to the bucket's end, so the loop never looks at buckets.
+            start, done = done, bisect_left(chunk, bucket_end, done)
+            count = done - start
             arrived += count
-            part = list(islice(indices, count))
-            drawn.update(part)
             # Executions beside the on-demand ones (timed-out, provisioned), and the
             # on-demand heap size at which the limit is reached; both change rarely.
             others = len(doomed) + len(provisioned_busy)
             full = capacity + 1 - len(doomed)
-            for t, i, failed in zip(islice(times, count), part, failures):
+            for t, i, failed in zip(chunk[start:done], indices, failures):
                 if others:
                     while doomed and doomed[0] <= t:
                         heappop(doomed)
@@ -120,29 +114,35 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
                     # The common case: exactly one execution ended since the last arrival,
                     # so its environment is the most recently freed; reuse it in place.
                     # Concurrency stays as it was, so no limit or peak can be crossed.
-                    if (len(busy) == 2 or (busy[1] > t and busy[2] > t)) \
-                            and first + reclaim_ms > t and i < first_timeout:
-                        heapreplace(busy, t + durations[i])
-                        if failed:
-                            errors += 1
-                        continue
+                    if first + reclaim_ms > t and i < first_timeout:
+                        if len(busy) == 2:       # it was the only one running
+                            busy[0] = t + durations[i]
+                            warm[i] += 1
+                            if failed:
+                                errors += 1
+                            continue
+                        if busy[1] > t and busy[2] > t:
+                            heapreplace(busy, t + durations[i])
+                            warm[i] += 1
+                            if failed:
+                                errors += 1
+                            continue
                     idle_append(heappop(busy))
                     while busy[0] <= t:
                         idle_append(heappop(busy))
                 if len(busy) >= full:
                     limit_throttles += 1
-                    throttled[i] += 1
                     continue
                 if idle and idle[-1] + reclaim_ms > t:
                     idle_pop()
                     end = t + durations[i]
+                    warm[i] += 1
                 else:
                     idle.clear()     # the newest idle environment is reclaimed, so all are
                     while created and created[0] <= t - SCALING_WINDOW_MS:
                         created_popleft()
                     if len(created) >= step:
                         scaling_throttles += 1
-                        throttled[i] += 1
                         continue
                     created_append(t)
                     end = t + init_ms + durations[i]
@@ -161,7 +161,6 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
     end_ms = max([horizon_ms, last, *(end for heap in state[:3] for end in heap if end != _NEVER)])
     totals = (arrived, limit_throttles + scaling_throttles, cold_starts)
     _close_buckets(columns, end_ms, peak, closed, totals, state, buckets=bucket_count(end_ms, bucket_ms))
-    warm = [drawn[i] - cold[i] - on_provisioned[i] - throttled[i] for i in range(len(durations))]
     return SimpleNamespace(arrived=arrived, limit_throttles=limit_throttles,
                            scaling_throttles=scaling_throttles, warm=warm, cold=cold,
                            provisioned=on_provisioned, errors=errors, columns=columns, end_ms=end_ms)

@@ -38,6 +38,8 @@ class SimFunction:
     def __post_init__(self):
         validate(FunctionConfig(name=self.name, memory_size=self.memory_mb, timeout=self.timeout_s,
                                 architecture=self.architecture))
+        if not callable(getattr(self.duration, "atoms", None)):
+            raise TypeError("duration must be a model from lambdakit.sim.durations")
         for name in ("provisioned", "aliases"):
             pairs = getattr(self, name)
             object.__setattr__(self, name, tuple(sorted(dict(pairs).items())))
@@ -71,6 +73,8 @@ class Workload:
     qualifier: str | None = None
 
     def __post_init__(self):
+        if not callable(getattr(self.traffic, "chunks", None)):
+            raise TypeError("traffic must be a model from lambdakit.sim.traffic")
         if self.invocation_type not in (REQUEST_RESPONSE, EVENT):
             raise ValueError(f"invocation_type must be {REQUEST_RESPONSE!r} or {EVENT!r}")
 
