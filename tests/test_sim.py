@@ -274,6 +274,10 @@ AGREEMENT = {
     "provisioned-spillover": one(
         SimFunction("f", duration=Uniform(200, 1800), aliases={"live": "1"}, provisioned={"live": 4}),
         Poisson(rps=5), qualifier="live", duration_s=600, bucket_s=15),
+    "provisioned-fills-reservation": one(
+        SimFunction("f", duration=Uniform(200, 1800), aliases={"live": "1"}, provisioned={"live": 4},
+                    reserved=4),
+        Poisson(rps=5), qualifier="live", duration_s=120, bucket_s=10),
     "diurnal-short-reclaim": one(
         SimFunction("f", duration=LogNormal(median_ms=300)), Diurnal(mean_rps=0.05, swing=0.9),
         duration_s=86_400, idle_reclaim_s=120, bucket_s=3600),

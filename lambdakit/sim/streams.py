@@ -41,7 +41,9 @@ def atom_indices(rng, atoms):
     """Endless atom indices, one per attempt, each through a 16-bit slot (see durations.py)."""
     if atoms == 1:
         return repeat(0)
-    atom_of_slot = array("H" if atoms <= 1 << 16 else "I", slot_atoms(atoms))
+    # A list of shared int objects: looking one up allocates nothing.
+    index = list(range(atoms))
+    atom_of_slot = [index[atom] for atom in slot_atoms(atoms)]
     return map(atom_of_slot.__getitem__, chain.from_iterable(_slot_blocks(rng)))
 
 
