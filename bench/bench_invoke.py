@@ -41,7 +41,7 @@ def _summary(samples_s):
 
 def _line(label, samples_s, note=""):
     median, p99 = _summary(samples_s)
-    print(f"  {label:<46} median {median:8.3f} ms   p99 {p99:8.3f} ms   {note}")
+    print(f"  {label:<46} median {median:9.4f} ms   p99 {p99:9.4f} ms   {note}".rstrip())
 
 
 def warm_invokes(clock, count):

@@ -247,3 +247,30 @@ def test_event_invocations_are_recorded(virtual):
     assert (record.request_id, record.invocation_type, record.outcome) == (accepted.request_id, "Event", records.OK)
     assert virtual.invoke("f", {"n": 2}, invocation_type="DryRun").status_code == 204
     assert len(virtual.records) == 1
+
+
+TEMPDIR = """
+import os, tempfile
+
+def lambda_handler(event, context):
+    path = os.path.join(tempfile.gettempdir(), "mine")
+    seen = os.path.exists(path)
+    open(path, "w").close()
+    return {"tmp": tempfile.gettempdir(), "seen": seen, "root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd()}
+"""
+
+
+def test_without_mount_namespaces_each_environment_has_its_own_tmpdir(make_runtime, monkeypatch):
+    # Where Linux does not allow mount namespaces (or on macOS): TMPDIR per environment,
+    # the code in its own directory. The limitation: code that writes to the literal /tmp shares it.
+    monkeypatch.setattr("lambdakit.runtime.sandbox.namespaces_available", lambda: False)
+    runtime = make_runtime(clock="real")
+    runtime.create_function("f", TEMPDIR)
+    first, again = runtime.invoke("f", {}).result, runtime.invoke("f", {}).result
+    assert runtime.isolation["private_tmp_and_var_task"] is False
+    assert (first["seen"], again["seen"]) == (False, True) and first["tmp"] == again["tmp"]
+    assert first["tmp"].startswith(runtime.state_dir) and first["cwd"] == first["root"] != "/var/task"
+    runtime.update_function_configuration("f", description="a new environment")
+    other = runtime.invoke("f", {}).result
+    assert other["tmp"] != first["tmp"] and other["seen"] is False
+    assert not os.path.exists(first["tmp"])  # removed with its environment

@@ -331,6 +331,7 @@ class Runtime:
             envs.remove(env)
         self.lifecycle.append(LifecycleEvent(env.id, env.function_name, env.version, kind, at_ms))
         env.close(graceful)
+        shutil.rmtree(os.path.join(self.state_dir, "envs", env.id), ignore_errors=True)
 
     def _retire(self, name, version):
         for env in list(self._environments.get((name, version), [])):
@@ -378,7 +379,8 @@ class Runtime:
     def _spawn(self, env, version, arrival_ms):
         config = version.config
         env_dir = os.path.join(self.state_dir, "envs", env.id)
-        os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
+        if not self._namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
+            os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
         share = None if self.clock.virtual else vcpus(config.memory_size)
         cgroup = self._cgroups.create(env.id, limits.PROCESSES_MAX, share)
         spec = {
