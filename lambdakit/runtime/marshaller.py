@@ -16,9 +16,12 @@ import os
 import re
 
 
+_PYTHON_RUNTIME = re.compile(r"AWS_Lambda_python3\.(\d+)")  # compiled once, in the zygote
+
+
 def writes_unicode(execution_env):
     """Whether this runtime leaves non-ASCII unescaped (AWS_Lambda_python3.12 and later)."""
-    match = re.fullmatch(r"AWS_Lambda_python3\.(\d+)", execution_env or "")
+    match = _PYTHON_RUNTIME.fullmatch(execution_env or "")
     return bool(match) and int(match.group(1)) >= 12
 
 

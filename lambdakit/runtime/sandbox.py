@@ -116,29 +116,39 @@ def apply_limits(spec):
     resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
 
 
-def _output_file(spec):
-    """Where fds 1 and 2 write (C extensions, subprocesses): an anonymous file on Linux."""
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("lambdakit-output")
-        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_APPEND)  # the runtime truncates it after each phase
-        return fd
-    return os.open(spec["output_path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-
-
-def enter(spec):
-    """Everything between fork and INIT: session, descriptors, variables, files, limits.
-
-    Returns the descriptor that fds 1 and 2 write to, and the task root."""
+def prepare():
+    """What every environment does first, before it knows its function (a spare does it
+    while it waits): its own session, an ordinary scheduling policy, no stdin, and on
+    Linux an anonymous file for fds 1 and 2 (C extensions, subprocesses). Returns that
+    file's descriptor, or None where there is no memfd."""
     os.setsid()
-    for cgroup_procs in spec["cgroup_procs"]:
-        with open(cgroup_procs, "w") as f:
-            f.write(str(os.getpid()))
+    if os.sched_getscheduler(0) != os.SCHED_OTHER:
+        # A kernel run with a real-time policy: an environment is an ordinary process (and a
+        # real-time one could not join a CPU-limited cgroup).
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    out = _output_file(spec)
+    if not hasattr(os, "memfd_create"):
+        return None
+    out = os.memfd_create("lambdakit-output")
+    fcntl.fcntl(out, fcntl.F_SETFL, os.O_APPEND)  # the runtime truncates it after each phase
     os.dup2(out, 1)
     os.dup2(out, 2)
+    return out
+
+
+def enter(spec, out):
+    """Everything between being assigned a function and INIT: cgroups, variables, files, limits.
+
+    Returns the descriptor that fds 1 and 2 write to, and the task root."""
+    for cgroup_procs in spec["cgroup_procs"]:
+        with open(cgroup_procs, "w") as f:
+            f.write(str(os.getpid()))
+    if out is None:
+        out = os.open(spec["output_path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
     os.environ.clear()
     os.environ.update(spec["env"])
     time.tzset()  # TZ=:UTC as on Lambda, whatever zone the zygote started in

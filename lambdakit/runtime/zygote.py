@@ -32,10 +32,12 @@ from .channel import Channel
 MAX_MESSAGE = 1 << 20
 
 
-def run_environment(spec, fd):
+def run_environment(spec, fd, prepared):
     """In the forked child: become the environment and never return."""
     try:
-        out, task_root = sandbox.enter(spec)
+        if isinstance(prepared, BaseException):
+            raise prepared
+        out, task_root = sandbox.enter(spec, prepared)
         sys.path[:] = [task_root, *spec["layer_paths"], *spec["sys_path"]]
         env = bootstrap.Environment(Channel.from_fd(fd), spec, out)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die
@@ -101,6 +103,10 @@ def _fork_spare(inherited):
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
+            prepared = sandbox.prepare()
+        except BaseException as e:  # reported on the environment's pipe once it has one
+            prepared = e
+        try:
             data, fds, _, _ = socket.recv_fds(theirs, MAX_MESSAGE, 1)
         except OSError:
             data = b""
@@ -108,7 +114,7 @@ def _fork_spare(inherited):
             os._exit(0)  # the zygote has gone, and with it any need for this one
         theirs.close()
         gc.enable()
-        run_environment(pickle.loads(data), fds[0])
+        run_environment(pickle.loads(data), fds[0], prepared)
     theirs.close()
     return pid, ours
 
