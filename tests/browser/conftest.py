@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .jupyterlab import JupyterLab, copy_notebooks, install_kernel, jupyter_environment
+from .jupyterlab import JupyterLab, copy_notebooks, fill_in_solutions, install_kernel, jupyter_environment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -63,6 +63,7 @@ def lab(tmp_path_factory, request):
     root = home / "lab"
     root.mkdir()
     copy_notebooks(NOTEBOOK_DIRS, root)
+    fill_in_solutions(root / "notebooks")
     env["LAMBDAKIT_NOTEBOOKS_DIR"] = str(root / "notebooks")
     started = time.monotonic()
     server = JupyterLab.start(root, env, ARTIFACTS / "jupyterlab.log")

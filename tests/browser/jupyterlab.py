@@ -57,6 +57,20 @@ def copy_notebooks(sources, root):
         shutil.copytree(source, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 
 
+def fill_in_solutions(directory):
+    """Replace every exercise's starter cell with its solution, in place.
+
+    A starter's check raises ExerciseFailed (by design), which stops Run All Cells there;
+    solved, a lesson runs to its end, as tests/test_course.py grades it.
+    """
+    import nbformat
+
+    from lambdakit.course.build import with_solutions
+
+    for path in directory.glob("*.ipynb"):
+        nbformat.write(with_solutions(nbformat.read(path, as_version=4)), path)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
