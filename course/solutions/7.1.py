@@ -1,0 +1,1 @@
+attempt_seconds = [0, 60, 180]
