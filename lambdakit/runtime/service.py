@@ -23,6 +23,7 @@ from ..errors import (InvalidParameterValueException, InvalidRequestContentExcep
                       TooManyRequestsException)
 from ..modelled import DEFAULT as DEFAULT_MODELLED
 from ..records import InvocationRecord
+from ..timers import Timers
 from . import logs, package, sandbox
 from .cgroups import CgroupFactory
 from .environment import ExecutionEnvironment, Watchdog, Zygote, exit_text
@@ -78,6 +79,7 @@ class Runtime:
         self._closed = False
         self._http = None  # the REST API server, started by serve_http()
         self._attached = []  # local AWS services and API gateways, closed with the runtime
+        self.timers = Timers(self.clock)  # schedules and event source pollers (lambdakit.timers)
         self._local_aws = None
 
     # ------------------------------------------------------------------ setup
@@ -296,7 +298,8 @@ class Runtime:
         """Move the virtual clock forward (idle environments may be reclaimed)."""
         if not self.clock.virtual:
             raise InvalidParameterValueException("advance() needs the virtual clock; the real one moves by itself.")
-        self.clock.advance((seconds + 60 * minutes + 3600 * hours) * 1000.0)
+        # Schedules and event source pollers run at their own instants on the way.
+        self.timers.run_until(self.clock.now_ms() + (seconds + 60 * minutes + 3600 * hours) * 1000.0)
         with self._lock:
             self._reclaim_idle(self.clock.now_ms())
 
@@ -442,6 +445,21 @@ class Runtime:
             return InvocationResult(202, b"", request_id, None, None, "")
         return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id)
 
+    def invoke_at(self, function_name, payload, at_ms, *, qualifier=None,
+                  invocation_type="RequestResponse", trace_id=None):
+        """Invoke as a triggering service does at the instant `at_ms` (a schedule's firing, a
+        poller's batch): one attempt that starts then, whichever clock, and its result. On the
+        virtual clock several calls at one instant run side by side, as concurrent invocations."""
+        name, qualifier = split_name(function_name, qualifier)
+        body = _encode_payload(payload)
+        with self._lock:
+            function = self._function(name)
+            number, invoked_arn = function.resolve(qualifier, self.clock.random().random())
+            version = function.version(number)
+        self._ensure_started()
+        return self._invoke_sync(function, version, invoked_arn, body, None,
+                                 invocation_type=invocation_type, arrival_ms=at_ms, trace_id=trace_id)
+
     def _run_event(self, function, version, invoked_arn, body, request_id, trace_id=None):
         try:
             self._invoke_sync(function, version, invoked_arn, body, None, request_id, "Event",
@@ -514,6 +532,12 @@ class Runtime:
         from ..apigw import start
         return start(self, routes, **options)
 
+    def schedule(self, expression, function, *, qualifier=None, rule=None):
+        """An EventBridge rule with `expression` (rate(...) or cron(...), UTC) whose target is
+        `function`: it fires in real or virtual time. See lambdakit.schedule."""
+        from ..schedule import Schedule
+        return self.timers.add(Schedule(self, expression, function, qualifier=qualifier, rule=rule))
+
     def attach(self, service):
         """Close `service` (anything with a close() method) when this runtime closes."""
         self._attached.append(service)
@@ -528,6 +552,7 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        self.timers.close()
         for service in reversed(self._attached):
             service.close()
         if self._http is not None:
