@@ -274,3 +274,25 @@ def test_without_mount_namespaces_each_environment_has_its_own_tmpdir(make_runti
     other = runtime.invoke("f", {}).result
     assert other["tmp"] != first["tmp"] and other["seen"] is False
     assert not os.path.exists(first["tmp"])  # removed with its environment
+
+
+@pytest.mark.parametrize("clock, memory, quota", [("real", 128, 7235), ("real", 1_769, 100_000),
+                                                  ("real", 3_538, 200_000), ("virtual", 128, None)])
+def test_environment_limits_in_its_cgroup(make_runtime, clock, memory, quota):
+    # On the real clock CPU time is the memory size's share (1 vCPU at 1,769 MB); on the
+    # virtual clock durations are declared, so only the 1,024-process limit applies.
+    runtime = make_runtime(clock=clock)
+    runtime.create_function("f", "def lambda_handler(e, c):\n    return 1\n", memory_size=memory)
+    runtime.invoke("f", {})
+    if not runtime.isolation["process_and_cpu_limits_by_cgroup"]:
+        pytest.skip("no cgroups here: RLIMIT_NPROC limits processes, CPU is not limited")
+    directories = runtime.environments("f")[0].cgroup.directories
+    settings = {}
+    for directory in directories:
+        for name in ("pids.max", "cpu.cfs_quota_us", "cpu.max"):
+            if os.path.exists(os.path.join(directory, name)):
+                with open(os.path.join(directory, name)) as f:
+                    settings[name] = f.read().split()[0]
+    assert settings.get("pids.max") == "1024"
+    cpu = settings.get("cpu.cfs_quota_us", settings.get("cpu.max"))
+    assert (int(cpu) if cpu and cpu != "max" and cpu != "-1" else None) == quota
