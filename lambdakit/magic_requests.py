@@ -157,6 +157,34 @@ class Delete:
     qualifier: str | None = None
 
 
+@dataclass(frozen=True)
+class Timeline:
+    name: str | None = None               # None: every function
+
+
+@dataclass(frozen=True)
+class ConcurrencyChart:
+    name: str | None = None               # None: the whole account
+    bucket_s: float | None = None         # None: chosen from the records' span
+
+
+@dataclass(frozen=True)
+class Latency:
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Retries:
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    alias: str
+    last: int | None = None               # only the last N invocations of the function
+
+
 # ---------------------------------------------------------------- machinery
 class _HelpAction(argparse.Action):
     """`-h/--help`: stop parsing and hand back the help text (before required-argument checks)."""
@@ -264,11 +292,11 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?")
 _MS_PER_UNIT = {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60, "h": 3600}
 
 
-def duration_seconds(text):
+def duration_seconds(text, command="%lambda advance"):
     """'90', '90s', '250ms', '10m', '1.5h' -> seconds."""
     match = _DURATION.fullmatch(text.strip())
     if not match:
-        raise CommandError(f"%lambda advance: {text!r} is not a duration such as 30s, 10m, 2h or 500ms")
+        raise CommandError(f"{command}: {text!r} is not a duration such as 30s, 10m, 2h or 500ms")
     return float(match.group(1)) * _MS_PER_UNIT[match.group(2)]
 
 
@@ -561,3 +589,55 @@ def advance(args):
 def delete(args):
     """Delete a function, or one of its versions (DeleteFunction)."""
     return Delete(args.name, args.qualifier)
+
+
+@subcommand
+@magic_arguments(name="lambda timeline")
+@argument("name", nargs="?", metavar="NAME", help="only this function's environments")
+def timeline(args):
+    """Show the cold-start timeline: each execution environment as a swim lane.
+
+    INIT and invoke blocks, the idle gaps between them, and how each environment ended
+    (reclaimed after idling, retired by new code, stopped after a fault).
+    """
+    return Timeline(args.name)
+
+
+@subcommand
+@magic_arguments(name="lambda concurrency-chart")
+@argument("name", nargs="?", metavar="NAME", help="only this function (default: the whole account)")
+@argument("--bucket", metavar="DURATION", help="bucket width, e.g. 1s, 10s, 1m (default: fits the run)")
+def concurrency_chart(args):
+    """Chart concurrent executions over time, with the concurrency limits and the throttles."""
+    bucket = None if args.bucket is None else duration_seconds(args.bucket, "%lambda concurrency-chart --bucket")
+    if bucket is not None and bucket <= 0:
+        raise CommandError("%lambda concurrency-chart: --bucket must be longer than 0")
+    return ConcurrencyChart(args.name, bucket)
+
+
+@subcommand
+@magic_arguments(name="lambda latency")
+@argument("name", nargs="?", metavar="NAME", help="only this function's invocations")
+def latency(args):
+    """Chart latency, cold starts against warm ones, with p50, p90 and p99."""
+    return Latency(args.name)
+
+
+@subcommand
+@magic_arguments(name="lambda retries")
+@argument("name", nargs="?", metavar="NAME", help="only this function's events")
+def retries(args):
+    """Show asynchronous events: each attempt, the wait before each retry, and how each ended."""
+    return Retries(args.name)
+
+
+@subcommand
+@magic_arguments(name="lambda split")
+@argument("name", metavar="NAME", help="function name")
+@argument("alias", metavar="ALIAS", help="alias name")
+@argument("--last", type=int, metavar="N", help="only the function's last N invocations")
+def split(args):
+    """Chart an alias's traffic split: the versions its requests ran against its weights."""
+    if args.last is not None and args.last < 1:
+        raise CommandError("%lambda split: --last must be at least 1")
+    return Split(args.name, args.alias, args.last)

@@ -242,6 +242,47 @@ def delete(request, shell):
     print(f"Deleted {what}.")
 
 
+@action(requests.Timeline)
+def timeline(request, shell):
+    from .widgets import timeline as draw
+    display(draw(_runtime_of(request.name), function=request.name))
+
+
+@action(requests.ConcurrencyChart)
+def concurrency_chart(request, shell):
+    from .widgets import concurrency_chart as draw
+    display(draw(_runtime_of(request.name), request.name, bucket_s=request.bucket_s))
+
+
+@action(requests.Latency)
+def latency(request, shell):
+    from .widgets import latency_chart as draw
+    display(draw(_runtime_of(request.name), request.name))
+
+
+@action(requests.Retries)
+def retries(request, shell):
+    from .widgets import retry_timeline as draw
+    display(draw(_runtime_of(request.name), function=request.name))
+
+
+@action(requests.Split)
+def split(request, shell):
+    from .widgets import traffic_split as draw
+    runtime = _runtime_of(request.name)
+    alias = runtime.get_alias(request.name, request.alias)
+    records = [r for r in runtime.records if r.function == request.name]
+    display(draw(records[-request.last:] if request.last else records, alias, request.name))
+
+
+def _runtime_of(name):
+    """The default runtime, after checking that the function `name` (if any) exists."""
+    runtime = default.default_runtime()
+    if name is not None:
+        runtime.get_function_configuration(name)  # ResourceNotFoundException: one line, nothing shown
+    return runtime
+
+
 def _event(request, shell, command):
     """The request's event: parsed JSON, or the notebook variable `--event` named."""
     if request.event_variable is None:

@@ -50,7 +50,10 @@ class Limits:
         account = source.account_concurrency
         if function is None:
             return cls(account)
-        return cls(account, source.get_function_concurrency(function).get("ReservedConcurrentExecutions"))
+        reserved = source.get_function_concurrency(function).get("ReservedConcurrentExecutions")
+        provisioned = sum(c["RequestedProvisionedConcurrentExecutions"]
+                          for c in source.list_provisioned_concurrency_configs(function))
+        return cls(account, reserved, provisioned or None)
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,27 @@ class ConcurrencyFacts:
             out.append(f"(rows of {per} buckets, {_width(per * s.bucket_ms)}: peak is their maximum, "
                        "counts their sum)")
         unit, ms = time_unit(self.span_ms)
-        out.append(f"  {'from ' + unit:>14} {'peak':>6} {'invocations':>12} {'cold':>6} {'throttled':>10}")
-        out += [f"  {r.start_ms / ms:>14,.3f} {r.peak:>6,} {r.invocations:>12,} {r.cold_starts:>6,} "
-                f"{r.throttles:>10,}" for r in rows]
+        out.append(f"  {unit + ' from':>16} {'until':>10} {'peak':>6} {'invocations':>12} {'cold':>6} "
+                   f"{'throttled':>10}")
+        out += [f"  {r.start_ms / ms:>16,.3f} {(r.start_ms + r.width_ms) / ms:>10,.3f} {r.peak:>6,} "
+                f"{r.invocations:>12,} {r.cold_starts:>6,} {r.throttles:>10,}" for r in _quiet_merged(rows)]
         return "\n".join(out)
+
+
+def _quiet_merged(rows):
+    """Rows with runs of quiet ones (nothing started, same peak) merged into one."""
+    merged = []
+    for row in rows:
+        last = merged[-1] if merged else None
+        if last and _quiet(last) and _quiet(row) and last.peak == row.peak:
+            merged[-1] = Row(last.start_ms, last.width_ms + row.width_ms, row.peak, 0, 0, 0)
+        else:
+            merged.append(row)
+    return merged
+
+
+def _quiet(row):
+    return not (row.invocations or row.cold_starts or row.throttles)
 
 
 def _width(bucket_ms):

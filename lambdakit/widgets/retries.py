@@ -99,6 +99,10 @@ def retry_facts(records, outcomes=(), function=None):
                     key=lambda r: (r.start_ms, r.attempt)):
         attempts.setdefault(r.request_id, []).append(r)
     ended = {o.request_id: o for o in outcomes if function in (None, o.function)}
+    # Events accepted at one instant keep the order they were first attempted (or ended) in.
+    order = {}
+    for request_id in [*attempts, *ended]:
+        order.setdefault(request_id, len(order))
     events = []
     for request_id in set(attempts) | set(ended):
         mine = attempts.get(request_id, [])
@@ -108,7 +112,7 @@ def retry_facts(records, outcomes=(), function=None):
         events.append(EventHistory(request_id, name, accepted, tuple(
             Attempt(n, r.start_ms, r.end_ms, r.outcome, r.error_type) for n, r in enumerate(mine, start=1)),
             outcome))
-    events.sort(key=lambda e: (e.accepted_ms, e.request_id))
+    events.sort(key=lambda e: (e.accepted_ms, order[e.request_id]))
     origin = events[0].accepted_ms if events else 0.0
     return RetryFacts(origin, tuple(events))
 

@@ -51,8 +51,11 @@ class Lane:
     provisioned: bool = False
 
     def idle_gaps(self, until_ms):
-        """(from, to) of each idle stretch; a lane still warm idles until `until_ms`."""
-        gaps, free = [], None
+        """(from, to) of each idle stretch; a lane still warm idles until `until_ms`.
+
+        A provisioned environment idles from its creation (INIT ahead of traffic) to its first use.
+        """
+        gaps, free = [], self.created_ms if self.blocks and self.created_ms < self.blocks[0].start_ms else None
         for block in self.blocks:
             if free is not None and block.start_ms > free:
                 gaps.append((free, block.start_ms))
