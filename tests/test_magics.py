@@ -15,6 +15,7 @@ import lambdakit
 from lambdakit import default
 from lambdakit.billing import Bill
 from lambdakit.magic_requests import SUBCOMMANDS, CommandError
+from lambdakit.runtime.package import zip_source
 from lambdakit.widgets.card import InvocationCard, card_text
 
 HELLO = """\
@@ -273,7 +274,8 @@ def test_config_change_retires_warm_environments(door):
 
 def test_config_layers_keep_the_function_usable(door):
     door.deploy("hello", HELLO)
-    layer = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
+    layer = rt().publish_layer_version("deps", zip_source({"python/deps.py": "X = 1\n"}))["LayerVersionArn"]
+    assert layer == "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
     if isinstance(door, Api):
         rt().update_function_configuration("hello", layers=[layer])
     else:

@@ -38,6 +38,8 @@ def _settings(body):
         logging = _member(body, "LoggingConfig", dict, "an object") or {}
         if "LogFormat" in logging:
             settings["log_format"] = logging["LogFormat"]
+    if "DeadLetterConfig" in body:
+        settings["dead_letter_config"] = _member(body, "DeadLetterConfig", dict, "an object") or {}
     if "Architectures" in body:
         architectures = _member(body, "Architectures", list, "a list") or []
         if len(architectures) != 1:
@@ -219,3 +221,96 @@ def get_function_concurrency(runtime, request):
 def delete_function_concurrency(runtime, request):
     runtime.delete_function_concurrency(request.params["FunctionName"])
     return empty_response(204)
+
+
+def put_provisioned_concurrency_config(runtime, request):
+    return json_response(runtime.put_provisioned_concurrency_config(
+        request.params["FunctionName"], request.query.get("Qualifier"),
+        request.json().get("ProvisionedConcurrentExecutions")), 202)
+
+
+def get_provisioned_concurrency_config(runtime, request):
+    name = request.params["FunctionName"]
+    if request.query.get("List") == "ALL":
+        configs = runtime.list_provisioned_concurrency_configs(name)
+        return json_response(_page(configs, request, "ProvisionedConcurrencyConfigs"))
+    return json_response(runtime.get_provisioned_concurrency_config(name, request.query.get("Qualifier")))
+
+
+def delete_provisioned_concurrency_config(runtime, request):
+    runtime.delete_provisioned_concurrency_config(request.params["FunctionName"], request.query.get("Qualifier"))
+    return empty_response(204)
+
+
+# ------------------------------------------------------ event invoke config
+def _event_invoke_settings(body):
+    return {"maximum_retry_attempts": body.get("MaximumRetryAttempts"),
+            "maximum_event_age_in_seconds": body.get("MaximumEventAgeInSeconds"),
+            "destination_config": _member(body, "DestinationConfig", dict, "an object")}
+
+
+def put_function_event_invoke_config(runtime, request):
+    return json_response(runtime.put_function_event_invoke_config(
+        request.params["FunctionName"], request.query.get("Qualifier"), **_event_invoke_settings(request.json())))
+
+
+def update_function_event_invoke_config(runtime, request):
+    return json_response(runtime.update_function_event_invoke_config(
+        request.params["FunctionName"], request.query.get("Qualifier"), **_event_invoke_settings(request.json())))
+
+
+def get_function_event_invoke_config(runtime, request):
+    return json_response(runtime.get_function_event_invoke_config(
+        request.params["FunctionName"], request.query.get("Qualifier")))
+
+
+def delete_function_event_invoke_config(runtime, request):
+    runtime.delete_function_event_invoke_config(request.params["FunctionName"], request.query.get("Qualifier"))
+    return empty_response(204)
+
+
+def list_function_event_invoke_configs(runtime, request):
+    configs = runtime.list_function_event_invoke_configs(request.params["FunctionName"])
+    return json_response(_page(configs, request, "FunctionEventInvokeConfigs"))
+
+
+# ------------------------------------------------------------------- layers
+def _version_number(request):
+    try:
+        return int(request.params["VersionNumber"])
+    except ValueError:
+        raise InvalidRequestContentException("VersionNumber must be a number.")
+
+
+def publish_layer_version(runtime, request):
+    body = request.json()
+    content = _member(body, "Content", dict, "an object") or {}
+    return json_response(runtime.publish_layer_version(
+        request.params["LayerName"], _zip_file(content), description=body.get("Description") or "",
+        compatible_runtimes=_member(body, "CompatibleRuntimes", list, "a list") or (),
+        compatible_architectures=_member(body, "CompatibleArchitectures", list, "a list") or (),
+        license_info=body.get("LicenseInfo")), 201)
+
+
+def get_layer_version(runtime, request):
+    return json_response(runtime.get_layer_version(request.params["LayerName"], _version_number(request)))
+
+
+def list_layer_versions(runtime, request):
+    versions = runtime.list_layer_versions(request.params["LayerName"])
+    wanted = request.query.get("CompatibleRuntime")
+    if wanted:
+        versions = [v for v in versions if wanted in v["CompatibleRuntimes"]]
+    return json_response(_page(versions, request, "LayerVersions"))
+
+
+def delete_layer_version(runtime, request):
+    runtime.delete_layer_version(request.params["LayerName"], _version_number(request))
+    return empty_response(204)
+
+
+def list_layers(runtime, request):
+    """ListLayers, or GetLayerVersionByArn, which shares its path (GET ...?find=LayerVersion&Arn=)."""
+    if request.query.get("find") == "LayerVersion":
+        return json_response(runtime.get_layer_version_by_arn(request.query.get("Arn")))
+    return json_response(_page(runtime.list_layers(), request, "Layers"))

@@ -15,6 +15,10 @@ log = logging.getLogger("lambdakit.api")
 
 _FUNCTIONS = "/2015-03-31/functions"
 _FUNCTION = _FUNCTIONS + "/{FunctionName}"
+_PROVISIONED = "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"
+_EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
+_LAYERS = "/2018-10-31/layers"
+_LAYER = _LAYERS + "/{LayerName}"
 
 ROUTES = (
     ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
@@ -38,6 +42,20 @@ ROUTES = (
      op.get_function_concurrency),
     ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency",
      op.delete_function_concurrency),
+    # ListProvisionedConcurrencyConfigs is this GET with ?List=ALL.
+    ("PUT", _PROVISIONED, "PutProvisionedConcurrencyConfig", op.put_provisioned_concurrency_config),
+    ("GET", _PROVISIONED, "GetProvisionedConcurrencyConfig", op.get_provisioned_concurrency_config),
+    ("DELETE", _PROVISIONED, "DeleteProvisionedConcurrencyConfig", op.delete_provisioned_concurrency_config),
+    ("PUT", _EVENT_INVOKE_CONFIG, "PutFunctionEventInvokeConfig", op.put_function_event_invoke_config),
+    ("POST", _EVENT_INVOKE_CONFIG, "UpdateFunctionEventInvokeConfig", op.update_function_event_invoke_config),
+    ("GET", _EVENT_INVOKE_CONFIG, "GetFunctionEventInvokeConfig", op.get_function_event_invoke_config),
+    ("DELETE", _EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig", op.delete_function_event_invoke_config),
+    ("GET", _EVENT_INVOKE_CONFIG + "/list", "ListFunctionEventInvokeConfigs", op.list_function_event_invoke_configs),
+    ("POST", _LAYER + "/versions", "PublishLayerVersion", op.publish_layer_version),
+    ("GET", _LAYER + "/versions", "ListLayerVersions", op.list_layer_versions),
+    ("GET", _LAYER + "/versions/{VersionNumber}", "GetLayerVersion", op.get_layer_version),
+    ("DELETE", _LAYER + "/versions/{VersionNumber}", "DeleteLayerVersion", op.delete_layer_version),
+    ("GET", _LAYERS, "ListLayers", op.list_layers),  # and GetLayerVersionByArn (?find=LayerVersion)
 )
 
 

@@ -68,9 +68,12 @@ def isolate_filesystem(spec):
             _mount("tmpfs", LAYERS_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
             for layer_dir in spec["layer_dirs"]:  # later layers override earlier ones, as on AWS
                 for entry in os.listdir(layer_dir):
-                    target = os.path.join(LAYERS_ROOT, entry)
-                    os.makedirs(target, exist_ok=True)
-                    _bind(os.path.join(layer_dir, entry), target)
+                    source, target = os.path.join(layer_dir, entry), os.path.join(LAYERS_ROOT, entry)
+                    if os.path.isdir(source):
+                        os.makedirs(target, exist_ok=True)
+                    else:  # a file at the top of a layer's ZIP: its mount point is a file
+                        open(target, "a").close()
+                    _bind(source, target)
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={spec['ephemeral_mb']}m,mode=1777")
         return TASK_ROOT

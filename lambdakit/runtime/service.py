@@ -4,6 +4,7 @@ Method names follow the AWS Lambda API in snake_case. Rules live here and in
 functions.py; processes live in environment.py; the REST API only translates.
 """
 
+import heapq
 import json
 import math
 import os
@@ -17,18 +18,24 @@ from dataclasses import dataclass
 
 from .. import limits, records
 from ..clock import iso_ms, make_clock
+from ..concurrency import PROVISIONED, ConcurrencyAccount
 from ..config import function_arn, make_config, vcpus
-from ..errors import (InvalidParameterValueException, InvalidRequestContentException,
+from ..errors import (InvalidParameterValueException, InvalidRequestContentException, LambdaError,
                       RequestTooLargeException, ResourceConflictException, ResourceNotFoundException,
                       TooManyRequestsException)
 from ..modelled import DEFAULT as DEFAULT_MODELLED
+from ..layers import LayerStore, layer_arn
+from ..pricing import billed_duration_ms
 from ..records import InvocationRecord
 from ..timers import Timers
-from . import logs, package, sandbox
+from . import eventconfig, logs, package, sandbox
+from .asyncq import AsyncQueue, QueuedEvent
 from .cgroups import CgroupFactory
+from .destinations import check_dead_letter_target
 from .environment import ExecutionEnvironment, Watchdog, Zygote, exit_text
 from .envvars import lambda_environment
 from .functions import LATEST, Code, Function, Version, split_name
+from .provisioned import ProvisionedConcurrency
 from .result import InvocationResult
 
 # At most this much of one invocation's output is kept (the rest is counted, not stored),
@@ -57,16 +64,15 @@ class Runtime:
                  account_concurrency=limits.ACCOUNT_CONCURRENCY_DEFAULT, state_dir=None):
         self.clock = make_clock(clock, seed, **({"start": start} if start else {}))
         self.modelled = modelled
-        self.account_concurrency = account_concurrency
+        self._account = ConcurrencyAccount(account_concurrency)  # reserved, provisioned, scaling rate
         self._own_state_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="lambdakit-")
         self._functions = {}
         self._environments = {}      # (name, version) -> [ExecutionEnvironment]
         self._lock = threading.RLock()
         self._env_counter = 0
-        self._busy_count = {}        # function name -> environments busy now
-        self._busy_total = 0
-        self._reserved_names = set()  # functions with reserved concurrency
+        self._pending_releases = []  # virtual clock: heap of (end ms, order, Slot) not yet ended
+        self._release_order = 0
         self._oldest_idle_ms = math.inf  # no idle environment was last used before this
         self._zygote = None
         self._watchdog = None
@@ -80,6 +86,9 @@ class Runtime:
         self._http = None  # the REST API server, started by serve_http()
         self._attached = []  # local AWS services and API gateways, closed with the runtime
         self.timers = Timers(self.clock)  # schedules and event source pollers (lambdakit.timers)
+        self._asyncq = AsyncQueue(self)  # Event invocations, retries, DLQ, destinations: a timer once used
+        self._provisioned = ProvisionedConcurrency(self)
+        self.layers = LayerStore(os.path.join(self.state_dir, "layers"))
         self._local_aws = None
 
     # ------------------------------------------------------------------ setup
@@ -107,13 +116,15 @@ class Runtime:
     def create_function(self, name, code, *, publish=False, **settings):
         """CreateFunction. `code` is handler source text, a directory, a .zip path or zip bytes."""
         settings = _settings(settings)
+        dead_letter = _dead_letter_target(settings.pop("dead_letter_config", None))
         config = make_config(name, **settings)
         with self._lock:
             if name in self._functions:
                 raise ResourceConflictException(f"Function already exist: {name}")
             stored = self._store_code(name, code, config.handler)
+            self.layers.check_function(config.layers, stored.directory)
             function = Function(Version(LATEST, config, stored, settings.get("description", ""),
-                                        self._timestamp()))
+                                        self._timestamp()), dead_letter_target=dead_letter)
             self._functions[name] = function
         if publish:
             self.publish_version(name)
@@ -158,6 +169,7 @@ class Runtime:
         with self._lock:
             function = self._function(name)
             stored = self._store_code(name, code, function.latest.config.handler)
+            self.layers.check_function(function.latest.config.layers, stored.directory)
             function.latest = Version(LATEST, function.latest.config, stored, function.latest.description,
                                       self._timestamp(), function.latest.revision + 1)
             self._retire(name, LATEST)
@@ -168,11 +180,15 @@ class Runtime:
     def update_function_configuration(self, name, **changes):
         name, _ = split_name(name)
         changes = _settings(changes)
+        dead_letter = changes.pop("dead_letter_config", False)
         with self._lock:
             function = self._function(name)
+            if dead_letter is not False:  # DeadLetterConfig belongs to the function, not to a version
+                function.dead_letter_target = _dead_letter_target(dead_letter)
             latest = function.latest
             config = latest.config.with_changes(**changes)
             stored = latest.code
+            self.layers.check_function(config.layers, stored.directory)
             if config.handler != latest.config.handler and not os.path.exists(
                     os.path.join(stored.directory, config.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")):
                 pass  # a handler that does not exist fails at INIT, as on AWS
@@ -192,7 +208,8 @@ class Runtime:
             for key in [k for k in self._environments if k[0] == name]:
                 self._retire(*key)
             del self._functions[name]
-            self._reserved_names.discard(name)
+            self._account.remove_function(name)
+            self._provisioned.remove_function(name)
             self.logs.delete_group(logs.log_group(name))
         shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
 
@@ -245,6 +262,31 @@ class Runtime:
         with self._lock:
             self._function(name).aliases.pop(alias, None)
 
+    # ----------------------------------------------------------------- layers
+    def publish_layer_version(self, layer_name, content, *, description="", compatible_runtimes=(),
+                              compatible_architectures=(), license_info=None):
+        """PublishLayerVersion. `content` is a directory, a .zip path or zip bytes: see lambdakit.layers."""
+        return self.layers.publish(layer_name, content, self._timestamp(), description=description,
+                                   compatible_runtimes=compatible_runtimes,
+                                   compatible_architectures=compatible_architectures,
+                                   license_info=license_info).describe()
+
+    def get_layer_version(self, layer_name, version_number):
+        return self.layers.get(layer_name, version_number).describe()
+
+    def get_layer_version_by_arn(self, arn):
+        return self.layers.get_by_arn(arn).describe()
+
+    def list_layer_versions(self, layer_name):
+        return [v.list_item() for v in self.layers.versions(layer_name)]
+
+    def list_layers(self):
+        return [{"LayerName": name, "LayerArn": layer_arn(name), "LatestMatchingVersion": latest.list_item()}
+                for name, latest in self.layers.layers()]
+
+    def delete_layer_version(self, layer_name, version_number):
+        self.layers.delete(layer_name, version_number)
+
     # ------------------------------------------------------------ concurrency
     def put_function_concurrency(self, name, reserved):
         name, _ = split_name(name)
@@ -252,21 +294,15 @@ class Runtime:
             function = self._function(name)
             if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
                 raise InvalidParameterValueException("ReservedConcurrentExecutions must be a non-negative integer.")
-            others = sum(f.reserved_concurrency or 0 for n, f in self._functions.items() if n != name)
-            if self.account_concurrency - others - reserved < limits.UNRESERVED_CONCURRENCY_MIN:
-                raise InvalidParameterValueException(
-                    "Specified ReservedConcurrentExecutions for function decreases account's "
-                    "UnreservedConcurrentExecution below its minimum value of "
-                    f"[{limits.UNRESERVED_CONCURRENCY_MIN}].")
+            self._account.put_reserved(name, reserved)
             function.reserved_concurrency = reserved
-            self._reserved_names.add(name)
             return {"ReservedConcurrentExecutions": reserved}
 
     def delete_function_concurrency(self, name):
         name, _ = split_name(name)
         with self._lock:
             self._function(name).reserved_concurrency = None
-            self._reserved_names.discard(name)
+            self._account.delete_reserved(name)
 
     def get_function_concurrency(self, name):
         name, _ = split_name(name)
@@ -274,24 +310,34 @@ class Runtime:
             reserved = self._function(name).reserved_concurrency
             return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
 
-    def _busy(self, name=None):
-        return self._busy_total if name is None else self._busy_count.get(name, 0)
+    @property
+    def account_concurrency(self):
+        """The account's concurrency limit (1,000 by default; `Runtime(account_concurrency=N)`)."""
+        return self._account.account_limit
 
-    def _admit(self, function):
-        """Throttle as Lambda does when the function or the account is at its concurrency limit."""
-        name = function.name
-        reserved = function.reserved_concurrency
-        if reserved is not None:
-            if self._busy(name) >= reserved:
-                raise TooManyRequestsException(
-                    "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
-            return
-        holders = [self._functions[n] for n in self._reserved_names if n in self._functions]
-        reserved_elsewhere = sum(f.reserved_concurrency or 0 for f in holders)
-        unreserved_busy = self._busy_total - sum(self._busy(f.name) for f in holders
-                                                 if f.reserved_concurrency is not None)
-        if unreserved_busy >= self.account_concurrency - reserved_elsewhere:
-            raise TooManyRequestsException("Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded")
+    def get_account_settings(self):
+        """GetAccountSettings: the concurrency limit and what reservations leave unreserved."""
+        with self._lock:
+            return {"AccountLimit": {"ConcurrentExecutions": self._account.account_limit,
+                                     "UnreservedConcurrentExecutions": self._account.unreserved_limit},
+                    "AccountUsage": {"FunctionCount": len(self._functions)}}
+
+    def put_provisioned_concurrency_config(self, name, qualifier, provisioned_concurrent_executions):
+        """PutProvisionedConcurrencyConfig on a version or alias: its environments run INIT now."""
+        name, qualifier = split_name(name, qualifier)
+        return self._provisioned.put(name, qualifier, provisioned_concurrent_executions)
+
+    def get_provisioned_concurrency_config(self, name, qualifier):
+        name, qualifier = split_name(name, qualifier)
+        return self._provisioned.get(name, qualifier)
+
+    def delete_provisioned_concurrency_config(self, name, qualifier):
+        name, qualifier = split_name(name, qualifier)
+        self._provisioned.delete(name, qualifier)
+
+    def list_provisioned_concurrency_configs(self, name):
+        name, _ = split_name(name)
+        return self._provisioned.list(name)
 
     # ------------------------------------------------------------------ time
     def advance(self, seconds=0.0, minutes=0.0, hours=0.0):
@@ -321,7 +367,7 @@ class Runtime:
             return  # nothing has been idle long enough; skip the walk over every environment
         oldest = math.inf
         for key, envs in self._environments.items():
-            for env in [e for e in envs if not e.busy]:
+            for env in [e for e in envs if not e.busy and e.initialization_type == "on-demand"]:
                 if now_ms - env.last_used_ms > limit:
                     self._stop(env, "reclaimed", env.last_used_ms + limit)
                 else:
@@ -343,41 +389,87 @@ class Runtime:
             else:
                 env.retire_when_done = True
 
-    def _acquire(self, function, version, arrival_ms):
-        """A warm environment free at `arrival_ms`, or a new one (cold). Marks it busy."""
+    def _acquire(self, function, version, arrival_ms, qualifier=None):
+        """(environment, cold, Slot) for a request arriving at `arrival_ms`: a provisioned
+        environment of `qualifier`, a warm one free then, or a new one (cold); the account
+        admits it (lambdakit.concurrency) or raises the 429. Marks the environment busy."""
         with self._lock:
             self._reclaim_idle(arrival_ms)
+            self._end_executions(arrival_ms)
             envs = self._environments.setdefault((function.name, version.number), [])
-            for env in reversed(envs):  # most recently used first, as Lambda reuses warm ones
-                if not env.busy and env.alive and env.free_at_ms <= arrival_ms:
-                    self._admit(function)
-                    self._mark_busy(env, True)
-                    return env, False
-            self._admit(function)
-            self._env_counter += 1
-            env_id = f"env-{self._env_counter}"
-            hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
-            env = ExecutionEnvironment(env_id, function.name, version.number, version.config,
-                                       logs.stream_name(arrival_ms, version.number, hex32), arrival_ms)
-            self._mark_busy(env, True)
-            env.retire_when_done = False
-            envs.append(env)
-            self.lifecycle.append(LifecycleEvent(env_id, function.name, version.number, "created", arrival_ms))
-            return env, True
+            provisioned = self._provisioned.idle(function.name, qualifier, version.number, arrival_ms)
+            # Most recently used first, as Lambda reuses warm environments.
+            warm = next((env for env in reversed(envs) if env.initialization_type == "on-demand"
+                         and not env.busy and env.alive and env.free_at_ms <= arrival_ms), None)
+            slot = self._account.acquire(function.name, arrival_ms, qualifier, warm_environment=warm is not None,
+                                         provisioned_environment=provisioned is not None)
+            env = provisioned if slot.pool == PROVISIONED else warm
+            if env is None:
+                env = self._new_environment(function, version, arrival_ms)
+            env.busy = True
+            return env, slot.new_environment, slot
 
-    def _mark_busy(self, env, busy):
-        env.busy = busy
-        step = 1 if busy else -1
-        self._busy_count[env.function_name] = self._busy_count.get(env.function_name, 0) + step
-        self._busy_total += step
+    def _new_environment(self, function, version, at_ms, initialization_type="on-demand"):
+        """A new environment (not started yet), busy and registered. Call with the lock held."""
+        self._env_counter += 1
+        env_id = f"env-{self._env_counter}"
+        hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
+        env = ExecutionEnvironment(env_id, function.name, version.number, version.config,
+                                   logs.stream_name(at_ms, version.number, hex32), at_ms, initialization_type)
+        env.busy = True
+        env.retire_when_done = False
+        self._environments.setdefault((function.name, version.number), []).append(env)
+        self.lifecycle.append(LifecycleEvent(env_id, function.name, version.number, "created", at_ms))
+        return env
 
-    def _release(self, env, end_ms, keep):
+    def _initialise_environment(self, function, version, at_ms, initialization_type, qualifier):
+        """Start an environment and run INIT ahead of traffic (provisioned concurrency); None
+        when it is ready, else the INIT error. Its INIT output goes to its log stream."""
         with self._lock:
-            self._mark_busy(env, False)
+            env = self._new_environment(function, version, at_ms, initialization_type)
+            env.provisioned_qualifier = qualifier
+        self._ensure_started()
+        run = _Run(self, env, version, None, at_ms, cold=True)
+        try:
+            self._spawn(env, version, at_ms)
+            run.init()
+        finally:
+            with self._lock:
+                env.busy = False
+                env.ready_ms = env.free_at_ms = env.last_used_ms = at_ms + run.init_ms
+                if run.init_error is not None or not self._environments_hold(env):
+                    self._stop(env, "stopped", at_ms + run.init_ms, graceful=False)
+        if run.init_output:
+            self.logs.append(logs.log_group(function.name), env.log_stream, at_ms,
+                             logs.split_output(run.init_output))
+        return run.init_error
+
+    def _environments_hold(self, env):
+        return env in self._environments.get((env.function_name, env.version), ())
+
+    def _end_executions(self, now_ms):
+        """Virtual clock: executions that ended by `now_ms` give their concurrency back."""
+        pending = self._pending_releases
+        while pending and pending[0][0] <= now_ms:
+            self._account.release(heapq.heappop(pending)[2])
+
+    def _release(self, env, end_ms, keep, slot):
+        """The execution on `env` is over (at `end_ms` on the virtual clock). Returns the
+        provisioned qualifier to replenish when a provisioned environment had to stop."""
+        with self._lock:
+            env.busy = False
+            if self.clock.virtual:
+                self._release_order += 1
+                heapq.heappush(self._pending_releases, (end_ms, self._release_order, slot))
+            else:
+                self._account.release(slot)
             self._oldest_idle_ms = min(self._oldest_idle_ms, end_ms)
             env.free_at_ms = env.last_used_ms = end_ms
             if not keep or getattr(env, "retire_when_done", False):
                 self._stop(env, "stopped" if not keep else "retired", end_ms, graceful=keep)
+                if not keep and env.initialization_type != "on-demand":
+                    return env.provisioned_qualifier
+        return None
 
     def _spawn(self, env, version, arrival_ms):
         config = version.config
@@ -394,7 +486,7 @@ class Runtime:
             "response_max_bytes": RESPONSE_MAX_BYTES,
             "env": lambda_environment(config, version.number, env.log_stream,
                                       env.initialization_type, self.handler_environment),
-            "code_dir": version.code.directory, "layer_dirs": [], "layer_paths": [],
+            "code_dir": version.code.directory, **self.layers.spawn_spec(config, self._namespaces),
             "namespaces": self._namespaces, "tmp_dir": os.path.join(env_dir, "tmp"),
             "output_path": os.path.join(env_dir, "output"),
             "ephemeral_mb": config.ephemeral_storage, "memory_mb": config.memory_size,
@@ -439,11 +531,9 @@ class Runtime:
         if invocation_type == "DryRun":
             return InvocationResult(204, b"", self.clock.request_id(), None, None, "")
         if invocation_type == "Event":
-            request_id = self.clock.request_id()
-            threading.Thread(target=self._run_event, daemon=True,
-                             args=(function, version, invoked_arn, body, request_id, trace_id)).start()
-            return InvocationResult(202, b"", request_id, None, None, "")
-        return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id)
+            return self._accept_event(name, qualifier, body, self.clock.now_ms(), trace_id)
+        return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id,
+                                 qualifier=qualifier)
 
     def invoke_at(self, function_name, payload, at_ms, *, qualifier=None,
                   invocation_type="RequestResponse", trace_id=None):
@@ -457,29 +547,132 @@ class Runtime:
             number, invoked_arn = function.resolve(qualifier, self.clock.random().random())
             version = function.version(number)
         self._ensure_started()
+        if invocation_type == "Event":
+            return self._accept_event(name, qualifier, body, at_ms, trace_id)
         return self._invoke_sync(function, version, invoked_arn, body, None,
-                                 invocation_type=invocation_type, arrival_ms=at_ms, trace_id=trace_id)
+                                 invocation_type=invocation_type, arrival_ms=at_ms, trace_id=trace_id,
+                                 qualifier=qualifier)
 
-    def _run_event(self, function, version, invoked_arn, body, request_id, trace_id=None):
+    # ------------------------------------------------- asynchronous invocation
+    def _accept_event(self, name, qualifier, body, at_ms, trace_id):
+        """Queue an Event invocation (lambdakit.runtime.asyncq) and answer 202."""
+        request_id = self.clock.request_id()
+        with self._lock:
+            if self._asyncq not in self.timers.drivers:
+                self.timers.add(self._asyncq)
+        self._asyncq.accept(QueuedEvent(request_id, name, qualifier, body, at_ms, trace_id))
+        return InvocationResult(202, b"", request_id, None, None, "")
+
+    def _run_event_attempt(self, event, arrival_ms):
+        """One attempt of a queued event, resolved afresh (an alias may have moved)."""
+        with self._lock:
+            function = self._function(event.function)
+            number, invoked_arn = function.resolve(event.qualifier, self.clock.random().random())
+            version = function.version(number)
+        return self._invoke_sync(function, version, invoked_arn, event.body, None, event.request_id, "Event",
+                                 arrival_ms=arrival_ms, trace_id=event.trace_id, qualifier=event.qualifier,
+                                 attempt=event.attempts)
+
+    def _event_settings(self, name, qualifier):
+        """(EventInvokeConfig in force, DLQ target ARN) for events invoked with `qualifier`."""
+        with self._lock:
+            function = self._functions.get(name)
+            if function is None:
+                return eventconfig.EventInvokeSettings(None, None, None, None, 0.0).config, None
+            settings = function.event_invoke_config.get(eventconfig.key(qualifier))
+            config = settings.config if settings else eventconfig.EventInvokeSettings(None, None, None, None, 0.0).config
+            return config, function.dead_letter_target
+
+    def _executed_version(self, name, qualifier):
+        """The version an event would have run (for the record of one that never ran)."""
         try:
-            self._invoke_sync(function, version, invoked_arn, body, None, request_id, "Event",
-                              trace_id=trace_id)
-        except TooManyRequestsException:
-            pass  # the scale work's async queue retries throttled events; see asyncq
+            return self.get_function_configuration(name, qualifier)["Version"]
+        except LambdaError:
+            return qualifier or LATEST
+
+    def put_function_event_invoke_config(self, name, qualifier=None, **settings):
+        """PutFunctionEventInvokeConfig: replaces the settings. Keywords: maximum_retry_attempts,
+        maximum_event_age_in_seconds, destination_config ({"OnSuccess": {"Destination": ARN},
+        "OnFailure": {...}}), or on_success= / on_failure= ARNs."""
+        return self._put_event_settings(name, qualifier, settings, replace=True)
+
+    def update_function_event_invoke_config(self, name, qualifier=None, **settings):
+        """UpdateFunctionEventInvokeConfig: changes only the settings named."""
+        return self._put_event_settings(name, qualifier, settings, replace=False)
+
+    def _put_event_settings(self, name, qualifier, settings, replace):
+        name, qualifier = split_name(name, qualifier)
+        destinations = dict(settings.pop("destination_config", None) or {})
+        for member, shortcut in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
+            if shortcut in settings:
+                destinations[member] = {"Destination": settings.pop(shortcut)}
+        if settings.keys() - {"maximum_retry_attempts", "maximum_event_age_in_seconds"}:
+            raise TypeError(f"unknown settings: {sorted(settings)}")
+        with self._lock:
+            function = self._function(name)
+            if qualifier not in (None, LATEST):
+                function.resolve(qualifier, 0.0)  # the version or alias must exist
+            base = None if replace else function.event_invoke_config.get(eventconfig.key(qualifier))
+            made = eventconfig.make(name, self.clock.now_ms(), destination_config=destinations or None,
+                                    base=base, **settings)
+            function.event_invoke_config[eventconfig.key(qualifier)] = made
+            return eventconfig.describe(name, qualifier, made)
+
+    def get_function_event_invoke_config(self, name, qualifier=None):
+        name, qualifier = split_name(name, qualifier)
+        with self._lock:
+            settings = self._function(name).event_invoke_config.get(eventconfig.key(qualifier))
+            if settings is None:
+                raise eventconfig.not_found(name, qualifier)
+            return eventconfig.describe(name, qualifier, settings)
+
+    def delete_function_event_invoke_config(self, name, qualifier=None):
+        name, qualifier = split_name(name, qualifier)
+        with self._lock:
+            if self._function(name).event_invoke_config.pop(eventconfig.key(qualifier), None) is None:
+                raise eventconfig.not_found(name, qualifier)
+
+    def list_function_event_invoke_configs(self, name):
+        name, _ = split_name(name)
+        with self._lock:
+            configs = self._function(name).event_invoke_config
+            return [eventconfig.describe(name, q, configs[q]) for q in sorted(configs)]
+
+    @property
+    def async_outcomes(self):
+        """How each asynchronous event ended (lambdakit.sim.AsyncOutcome), in the order they ended."""
+        return list(self._asyncq.outcomes)
+
+    @property
+    def async_deliveries(self):
+        """Every message sent to a DLQ or destination (lambdakit.runtime.destinations.Delivery)."""
+        return list(self._asyncq.deliveries)
+
+    def async_outcome(self, request_id):
+        """How the event `request_id` ended, or None while it is still queued or running."""
+        return self._asyncq.outcome(request_id)
+
+    def settle(self, timeout=60.0):
+        """Let every asynchronous event end; return the outcomes. On the virtual clock this
+        moves the clock through the retries (a day of them takes no time); on the real clock it
+        waits, at most `timeout` seconds."""
+        return self._asyncq.settle(timeout)
 
     def _invoke_sync(self, function, version, invoked_arn, body, client_context,
-                     request_id=None, invocation_type="RequestResponse", arrival_ms=None, trace_id=None):
+                     request_id=None, invocation_type="RequestResponse", arrival_ms=None, trace_id=None,
+                     qualifier=None, attempt=1):
         request_id = request_id or self.clock.request_id()
         arrival_ms = self.clock.now_ms() if arrival_ms is None else arrival_ms
         try:
-            env, cold = self._acquire(function, version, arrival_ms)
+            env, cold, slot = self._acquire(function, version, arrival_ms, qualifier)
         except TooManyRequestsException as throttle:
             config = version.config  # a throttled attempt is recorded too; it never ran
             with self._lock:
                 self.records.append(InvocationRecord(
                     config.name, version.number, request_id, None, arrival_ms, 0.0, 0.0, 0, config.memory_size,
                     0, False, records.THROTTLED, config.architecture, config.ephemeral_storage,
-                    invocation_type, error_type=throttle.fields["Reason"]))
+                    invocation_type, attempt, error_type=throttle.fields["Reason"]))
+            throttle.request_id = request_id  # so a load test can find the record of its request
             raise
         run = _Run(self, env, version, request_id, arrival_ms, cold)
         try:
@@ -489,11 +682,13 @@ class Runtime:
             if run.init_error is None:
                 run.invoke(body, invoked_arn, client_context, trace_id)
         except BaseException:
-            self._release(env, arrival_ms, keep=False)
+            self._release(env, arrival_ms, False, slot)
             raise
-        self._release(env, run.end_ms, keep=run.keep)
+        replace = self._release(env, run.end_ms, run.keep, slot)
+        if replace is not None:
+            self._provisioned.replenish(function.name, replace)
         run.finish()
-        record = run.record(invocation_type)
+        record = run.record(invocation_type, attempt, provisioned=slot.pool == PROVISIONED)
         log_lines = run.log_lines()
         self.logs.append(logs.log_group(function.name), env.log_stream, arrival_ms, log_lines)
         with self._lock:
@@ -526,6 +721,11 @@ class Runtime:
             self._local_aws = start(self, **options)
         return self._local_aws
 
+    def local_aws_if_running(self):
+        """The LocalAws started by `local_aws()`, or None if there is none (or it was closed)."""
+        aws = self._local_aws
+        return aws if aws is not None and not aws.closed else None
+
     def api_gateway(self, routes, **options):
         """A local API Gateway on 127.0.0.1 whose routes invoke this runtime's functions: see
         lambdakit.apigw. The gateway's `url` is where to send requests."""
@@ -553,6 +753,7 @@ class Runtime:
             return
         self._closed = True
         self.timers.close()
+        self._asyncq.close()
         for service in reversed(self._attached):
             service.close()
         if self._http is not None:
@@ -729,9 +930,9 @@ class _Run:
             used = max(used, self.config.memory_size)
         self.max_memory_used_mb = used
         # Since 1 Aug 2025 on-demand functions are billed for INIT too; whole ms, rounded up.
-        self.billed_ms = max(1, math.ceil(round(self.duration_ms + self.init_ms, 6)))
+        self.billed_ms = billed_duration_ms(self.duration_ms, self.init_ms)
 
-    def record(self, invocation_type):
+    def record(self, invocation_type, attempt=1, provisioned=False):
         config = self.config
         return InvocationRecord(
             function=config.name, version=self.version.number, request_id=self.request_id,
@@ -739,7 +940,8 @@ class _Run:
             duration_ms=self.duration_ms, billed_ms=self.billed_ms, memory_mb=config.memory_size,
             max_memory_used_mb=self.max_memory_used_mb, cold=self.cold, outcome=self.outcome,
             architecture=config.architecture, ephemeral_storage_mb=config.ephemeral_storage,
-            invocation_type=invocation_type, cpu_ms=self.cpu_ms, error_type=self.error_type)
+            invocation_type=invocation_type, attempt=attempt, cpu_ms=self.cpu_ms,
+            provisioned=provisioned, error_type=self.error_type)
 
     def log_lines(self):
         status = error_type = None
@@ -775,6 +977,13 @@ def _settings(settings):
     aliases = {"memory": "memory_size", "storage": "ephemeral_storage", "env": "environment",
                "arch": "architecture"}
     return {aliases.get(k, k): v for k, v in settings.items()}
+
+
+def _dead_letter_target(dead_letter_config):
+    """DeadLetterConfig as boto3 gives it ({"TargetArn": ARN}) or an ARN; "" or None removes it."""
+    if isinstance(dead_letter_config, dict):
+        dead_letter_config = dead_letter_config.get("TargetArn")
+    return check_dead_letter_target(dead_letter_config)
 
 
 def _encode_payload(payload):
@@ -813,6 +1022,8 @@ def _describe(version, function):
         "EphemeralStorage": {"Size": config.ephemeral_storage},
         "LoggingConfig": {"LogFormat": config.log_format, "LogGroup": logs.log_group(config.name)},
     }
+    if function.dead_letter_target:
+        description["DeadLetterConfig"] = {"TargetArn": function.dead_letter_target}
     return description
 
 
