@@ -127,7 +127,8 @@ def main():
     parser.add_argument("--environments", type=int, default=50)
     args = parser.parse_args()
 
-    print(f"lambdakit bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"lambdakit bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}, "
           f"functions at {MEMORY_MB} MB (1 vCPU)")
     print(f"warm invoke ({args.invokes} invokes after 200 warm-up; target <= 0.3 ms median)")
     real = warm_invokes("real", args.invokes)

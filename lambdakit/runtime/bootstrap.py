@@ -20,6 +20,7 @@ from . import envtime
 from .context import LambdaContext
 from .marshaller import Encoder
 
+_MAXRSS_PER_KB = 1024 if sys.platform == "darwin" else 1  # macOS reports ru_maxrss in bytes
 ERROR_LOG_INDENT = "\u00a0"  # awslambdaric indents error log lines with NO-BREAK SPACE
 UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
@@ -251,7 +252,7 @@ class Environment:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_ms = self.clock.declared_cpu_ms if self.clock.virtual \
             else (usage.ru_utime + usage.ru_stime) * 1000.0
-        return cpu_ms, usage.ru_maxrss
+        return cpu_ms, usage.ru_maxrss // _MAXRSS_PER_KB
 
     def _error_log(self, error):
         if self.spec["log_format"] == "JSON":

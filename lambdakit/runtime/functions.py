@@ -55,6 +55,7 @@ class Function:
     reserved_concurrency: int | None = None
     provisioned: dict = field(default_factory=dict)  # qualifier -> requested environments
     event_invoke_config: dict = field(default_factory=dict)  # qualifier -> settings
+    dead_letter_target: str | None = None  # DeadLetterConfig.TargetArn: set on the function, not per version
     next_version: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 

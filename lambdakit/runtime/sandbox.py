@@ -105,7 +105,9 @@ def apply_limits(spec):
     address-space guard so one huge allocation fails fast instead of hurting the host."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (spec["max_fds"], spec["max_fds"]))
-    if os.geteuid() != 0:
+    if not os.path.exists("/proc/self/statm"):
+        return  # not Linux (macOS): neither can be counted here, and RLIMIT_AS is not enforced
+    if os.geteuid() != 0 and not spec["cgroup_procs"]:
         # RLIMIT_NPROC counts every process of the user, so allow for those already running.
         running = sum(1 for entry in os.listdir("/proc") if entry.isdigit())
         limit = running + spec["max_processes"]
@@ -125,7 +127,7 @@ def prepare():
     Linux an anonymous file for fds 1 and 2 (C extensions, subprocesses). Returns that
     file's descriptor, or None where there is no memfd."""
     os.setsid()
-    if os.sched_getscheduler(0) != os.SCHED_OTHER:
+    if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
         # A kernel run with a real-time policy: an environment is an ordinary process (and a
         # real-time one could not join a CPU-limited cgroup).
         os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))

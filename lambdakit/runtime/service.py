@@ -738,6 +738,15 @@ class Runtime:
         from ..schedule import Schedule
         return self.timers.add(Schedule(self, expression, function, qualifier=qualifier, rule=rule))
 
+    def simulate(self, workloads, *, duration_s=None, samples=20, payload=None, bucket_s=60.0, seed=0,
+                 records=False, engine="auto"):
+        """Simulate traffic to this runtime's functions in virtual time (lambdakit.sim), with
+        their configuration and their measured durations: see lambdakit.runtime.simulation.
+        `workloads` is {"name" or "name:qualifier": traffic model} or sim.Workload objects."""
+        from .simulation import run
+        return run(self, workloads, duration_s=duration_s, samples=samples, payload=payload,
+                   bucket_s=bucket_s, seed=seed, records=records, engine=engine)
+
     def attach(self, service):
         """Close `service` (anything with a close() method) when this runtime closes."""
         self._attached.append(service)
