@@ -230,3 +230,14 @@ def test_init_error_logs_the_lambda_warning_without_request_id(virtual):
 def test_log_format_shows_in_the_configuration(virtual, fmt):
     config = virtual.create_function("f", WORKS, log_format=fmt)
     assert config["LoggingConfig"] == {"LogFormat": fmt, "LogGroup": "/aws/lambda/f"}
+
+
+def test_log_streams_are_bounded(virtual, monkeypatch):
+    monkeypatch.setattr("lambdakit.runtime.logs.STREAM_CHARS_KEPT", 50_000)
+    virtual.create_function("f", "def lambda_handler(event, context):\n    print(str(event['n']) * 10_000)\n")
+    for n in range(10):
+        virtual.invoke("f", {"n": n})
+    kept = virtual.log_events("f")
+    assert sum(len(e.message) for e in kept) <= 50_000
+    assert kept[-1].message.startswith("REPORT") and "9" * 10_000 in [e.message for e in kept]
+    assert "0" * 10_000 not in [e.message for e in kept]  # the oldest went first

@@ -12,8 +12,10 @@ from typing import NamedTuple
 
 from ..clock import iso_ms
 
-# Events kept per log stream; older ones are dropped so a long session stays small.
+# What each log stream keeps; older events are dropped so a long session stays small
+# (an invocation may log up to 256 KB, and a load test invokes thousands of times).
 STREAM_EVENTS_KEPT = 10_000
+STREAM_CHARS_KEPT = 8 * 1024 * 1024
 
 
 def log_group(function_name):
@@ -83,14 +85,20 @@ class LogStore:
 
     def __init__(self):
         self._streams = {}  # (group, stream) -> deque[LogEvent]
+        self._chars = {}    # (group, stream) -> characters of its messages
         self._lock = threading.Lock()
 
     def append(self, group, stream, timestamp_ms, messages):
+        key = (group, stream)
         with self._lock:
-            events = self._streams.get((group, stream))
+            events = self._streams.get(key)
             if events is None:
-                events = self._streams[(group, stream)] = deque(maxlen=STREAM_EVENTS_KEPT)
+                events = self._streams[key] = deque()
             events.extend(LogEvent(timestamp_ms, m) for m in messages)
+            chars = self._chars.get(key, 0) + sum(len(m) for m in messages)
+            while len(events) > STREAM_EVENTS_KEPT or chars > STREAM_CHARS_KEPT:
+                chars -= len(events.popleft().message)
+            self._chars[key] = chars
 
     def streams(self, group):
         with self._lock:
@@ -106,7 +114,7 @@ class LogStore:
     def delete_group(self, group):
         with self._lock:
             for key in [k for k in self._streams if k[0] == group]:
-                del self._streams[key]
+                del self._streams[key], self._chars[key]
 
 
 def split_output(text):
