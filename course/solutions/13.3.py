@@ -1,0 +1,1 @@
+review_answers = ["c", "b", "a", "c", "a", "a", "c", "a"]
