@@ -33,12 +33,19 @@ def dynamodb_stream_event(changes=SAMPLE_CHANGES, *, table="my-table", key_names
     ms = epoch_ms(now)
     # A stream is named by the time it was enabled; the batch's time stands in for it.
     arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{table}/stream/{iso_ms(ms)[:-1]}"
-    records = [_record(old, new, index, table, key_names, view_type, ms, region, arn)
+    records = [dynamodb_stream_record(old, new, time_ordered_number(21, "4", ms, index), ms,
+                                      table=table, key_names=key_names, view_type=view_type,
+                                      region=region, stream_arn=arn)
                for index, (old, new) in enumerate(changes)]
     return {"Records": records}
 
 
-def _record(old, new, index, table, key_names, view_type, ms, region, arn):
+def dynamodb_stream_record(old, new, sequence, ms, *, table="my-table", key_names=("Id",),
+                           view_type="NEW_AND_OLD_IMAGES", region=REGION, stream_arn):
+    """One change as the mapping delivers it, for a change a stream already numbered
+    (`sequence`, a decimal string) and stamped (`ms`)."""
+    if view_type not in VIEW_TYPES:
+        raise ValueError(f"view_type must be one of {VIEW_TYPES}, not {view_type!r}")
     if old is None and new is None:
         raise ValueError("a change needs an old item, a new item, or both")
     item = new if new is not None else old
@@ -53,7 +60,6 @@ def _record(old, new, index, table, key_names, view_type, ms, region, arn):
         images["NewImage"] = to_item(new)
     if old is not None and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         images["OldImage"] = to_item(old)
-    sequence = time_ordered_number(21, "4", ms, index)
     return {
         "eventID": derived_hex(32, table, sequence),
         "eventName": event_name,
@@ -69,5 +75,5 @@ def _record(old, new, index, table, key_names, view_type, ms, region, arn):
             "SizeBytes": item_size(keys) + sum(item_size(i) for i in images.values()),
             "StreamViewType": view_type,
         },
-        "eventSourceARN": arn,
+        "eventSourceARN": stream_arn,
     }
