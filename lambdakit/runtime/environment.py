@@ -27,6 +27,8 @@ sys.modules["lambdakit"] = package
 from lambdakit.runtime import zygote
 zygote.main(int(sys.argv[2]))
 """
+# Exit statuses the zygote reported and nobody has collected yet, kept for a while.
+EXITS_KEPT = 1_000
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -82,6 +84,8 @@ class Zygote:
             kind, key, value = pickle.loads(data)
             with self._cond:
                 (self._spawned if kind == "spawned" else self._exits)[key] = value
+                if len(self._exits) > EXITS_KEPT:  # statuses nobody asked for (spares, forgotten)
+                    del self._exits[next(iter(self._exits))]
                 self._cond.notify_all()
 
     _closed = False
