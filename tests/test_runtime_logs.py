@@ -2,6 +2,7 @@
 output per request, the JSON log format, log groups and one stream per environment."""
 
 import json
+import math
 import re
 
 import pytest
@@ -42,9 +43,9 @@ def test_report_line_format_on_the_real_clock(real):
                         rf"Memory Size: 256 MB\tMax Memory Used: \d+ MB\tInit Duration: {number} ms\t", cold.report)
     assert re.fullmatch(rf"REPORT RequestId: {UUID}\tDuration: {number} ms\tBilled Duration: \d+ ms\t"
                         rf"Memory Size: 256 MB\tMax Memory Used: \d+ MB\t", warm.report)
-    duration = float(re.search(r"Duration: ([\d.]+) ms", warm.report).group(1))
-    billed = int(re.search(r"Billed Duration: (\d+) ms", warm.report).group(1))
-    assert billed == max(1, -int(-duration // 1)) or billed == int(duration) + 1
+    record = warm.record
+    assert f"\tDuration: {record.duration_ms:.2f} ms\tBilled Duration: {record.billed_ms} ms\t" in warm.report
+    assert record.billed_ms == max(1, math.ceil(record.duration_ms))
 
 
 PRINTS_AND_LOGS = """
