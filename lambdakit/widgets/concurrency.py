@@ -92,7 +92,7 @@ class ConcurrencyFacts:
         s = self.series
         what = f" of {self.function}" if self.function else " of the account"
         origin = since(self.origin_ms) if self.origin_ms is not None else "times from the simulation's start"
-        out = [f"Concurrency{what}: peak {s.max:,} concurrent executions; "
+        out = [f"Concurrency{what}: peak {plural(s.max, 'concurrent execution')}; "
                f"{plural(sum(s.invocations), 'invocation')}, {plural(sum(s.cold_starts), 'cold start')}, "
                f"{sum(s.throttles):,} throttled; {_width(s.bucket_ms)} buckets over {self.span_ms / 1000:,.3f} s; "
                f"{origin}",
@@ -242,6 +242,6 @@ class ConcurrencyChart(ChartWidget):
         self.facts = concurrency_facts(source, function, limits, bucket_s)
         f = self.facts
         super().__init__(concurrency_figure(f), CHART_TEXT,
-                         f"peak {f.series.max:,} concurrent executions; {sum(f.series.throttles):,} throttled; "
+                         f"peak {plural(f.series.max, 'concurrent execution')}; {sum(f.series.throttles):,} throttled; "
                          f"limits: {f.limits.text()}")
 

@@ -21,7 +21,7 @@ MAX_EVENTS = 30           # drawn and listed; the header counts them all
 DESTINATIONS = {"on_success": "OnSuccess destination", "on_failure": "OnFailure destination",
                 "dead_letter_queue": "dead-letter queue"}
 ENDINGS = {SUCCESS: "succeeded", RETRIES_EXHAUSTED: "retries exhausted", EVENT_AGE_EXCEEDED: "too old"}
-COLORS = {"wait": "#b0b0b0", "accepted": "#555555", "ok": "#2ca02c", "failed": "#d62728",
+COLORS = {"wait": "#b0b0b0", "run": "#3b7dd8", "accepted": "#555555", "ok": "#2ca02c", "failed": "#d62728",
           "throttled": "#e8833a", "succeeded": "#2ca02c", "delivered": "#8c1c13", "discarded": "#000000"}
 CHART_TEXT = "(chart: asynchronous events, their attempts, waits and endings)"
 
@@ -127,7 +127,7 @@ def retry_figure(facts):
 
     def x(ms):
         return (ms - facts.origin_ms) / per
-    wait_x, wait_y = [], []
+    wait_x, wait_y, run_x, run_y = [], [], [], []
     marks = {kind: ([], [], []) for kind in ("accepted", "ok", "failed", "throttled",
                                                "succeeded", "delivered", "discarded")}
 
@@ -145,6 +145,9 @@ def retry_figure(facts):
             wait_y += [row, row, None]
             kind = "ok" if a.outcome == OK else "throttled" if a.outcome == THROTTLED else "failed"
             mark(kind, a.start_ms, row, f"attempt {a.number}: {a.outcome}")
+            if a.end_ms > a.start_ms:
+                run_x += [x(a.start_ms), x(a.end_ms), None]
+                run_y += [row, row, None]
             free = a.end_ms
         o = event.outcome
         if o is not None:
@@ -156,6 +159,8 @@ def retry_figure(facts):
     figure = go.Figure()
     figure.add_trace(go.Scatter(name="waiting", x=wait_x, y=wait_y, mode="lines", hoverinfo="skip",
                                 line=dict(color=COLORS["wait"], dash="dot")))
+    figure.add_trace(go.Scatter(name="running", x=run_x, y=run_y, mode="lines", hoverinfo="skip",
+                                line=dict(color=COLORS["run"], width=4)))
     styles = {"accepted": ("accepted", "circle-open", 9), "ok": ("attempt ok", "circle", 10),
               "failed": ("attempt failed", "circle-x", 11), "throttled": ("attempt throttled", "triangle-up", 10),
               "succeeded": ("succeeded", "star", 13), "delivered": ("sent to DLQ / OnFailure", "square", 11),
