@@ -44,17 +44,33 @@ def _line(label, samples_s, note=""):
     print(f"  {label:<46} median {median:9.4f} ms   p99 {p99:9.4f} ms   {note}".rstrip())
 
 
+def _cpu_ns(pid):
+    """CPU time a process has used (Linux: /proc/PID/schedstat), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except OSError:
+        return None
+
+
 def warm_invokes(clock, count):
+    """Wall time of each warm invoke, and the CPU one costs the kernel and the environment
+    (CPU does not depend on what else the machine is doing; wall time does)."""
     with lambdakit.Runtime(clock=clock) as rt:
         rt.create_function("bench", HANDLER, memory_size=MEMORY_MB)
         for _ in range(200):
             rt.invoke("bench", EVENT)
+        env_pid = rt.environments("bench")[0].pid
         samples = []
+        kernel_cpu, env_cpu = time.process_time(), _cpu_ns(env_pid)
         for _ in range(count):
             start = time.perf_counter()
             rt.invoke("bench", EVENT)
             samples.append(time.perf_counter() - start)
-    return samples
+        kernel_cpu = (time.process_time() - kernel_cpu) / count * 1e6
+        env_cpu = None if env_cpu is None else (_cpu_ns(env_pid) - env_cpu) / count / 1e3
+    cpu = f"CPU per invoke: kernel {kernel_cpu:.0f} us" + ("" if env_cpu is None else f", environment {env_cpu:.0f} us")
+    return samples, cpu
 
 
 def direct_calls(count):
@@ -131,9 +147,9 @@ def main():
     print(f"lambdakit bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}, "
           f"functions at {MEMORY_MB} MB (1 vCPU)")
     print(f"warm invoke ({args.invokes} invokes after 200 warm-up; target <= 0.3 ms median)")
-    real = warm_invokes("real", args.invokes)
-    _line("Runtime.invoke, real clock", real)
-    _line("Runtime.invoke, virtual clock", warm_invokes("virtual", args.invokes))
+    real, cpu = warm_invokes("real", args.invokes)
+    _line("Runtime.invoke, real clock", real, cpu)
+    _line("Runtime.invoke, virtual clock", *warm_invokes("virtual", args.invokes))
     _line("direct Python call of the handler", direct_calls(args.invokes))
     _line("bare pipe round trip between two processes", pipe_round_trips(args.invokes))
 
