@@ -314,3 +314,53 @@ def list_layers(runtime, request):
     if request.query.get("find") == "LayerVersion":
         return json_response(runtime.get_layer_version_by_arn(request.query.get("Arn")))
     return json_response(_page(runtime.list_layers(), request, "Layers"))
+
+
+# ---------------------------------------------------- event source mappings
+# REST member -> Runtime setting (nested members keep AWS's shape).
+_MAPPING_MEMBERS = {
+    "Enabled": "enabled", "BatchSize": "batch_size",
+    "MaximumBatchingWindowInSeconds": "maximum_batching_window_in_seconds",
+    "FunctionResponseTypes": "function_response_types", "FilterCriteria": "filter_criteria",
+    "ScalingConfig": "scaling_config", "StartingPosition": "starting_position",
+    "StartingPositionTimestamp": "starting_position_timestamp",
+    "ParallelizationFactor": "parallelization_factor", "MaximumRetryAttempts": "maximum_retry_attempts",
+    "MaximumRecordAgeInSeconds": "maximum_record_age_in_seconds",
+    "BisectBatchOnFunctionError": "bisect_batch_on_function_error", "DestinationConfig": "destination_config",
+    "TumblingWindowInSeconds": "tumbling_window_in_seconds"}
+_MAPPING_OBJECTS = ("FilterCriteria", "ScalingConfig", "DestinationConfig")
+
+
+def _mapping_settings(body):
+    for member in _MAPPING_OBJECTS:
+        _member(body, member, dict, "an object")
+    _member(body, "FunctionResponseTypes", list, "a list")
+    return {setting: body[member] for member, setting in _MAPPING_MEMBERS.items() if member in body}
+
+
+def create_event_source_mapping(runtime, request):
+    body = request.json()
+    return json_response(runtime.create_event_source_mapping(
+        body.get("FunctionName"), body.get("EventSourceArn"), **_mapping_settings(body)), 202)
+
+
+def get_event_source_mapping(runtime, request):
+    return json_response(runtime.get_event_source_mapping(request.params["UUID"]))
+
+
+def list_event_source_mappings(runtime, request):
+    mappings = runtime.list_event_source_mappings(request.query.get("EventSourceArn"),
+                                                  request.query.get("FunctionName"))
+    return json_response(_page(mappings, request, "EventSourceMappings"))
+
+
+def update_event_source_mapping(runtime, request):
+    body = request.json()
+    settings = _mapping_settings(body)
+    if "FunctionName" in body:
+        settings["function_name"] = body["FunctionName"]
+    return json_response(runtime.update_event_source_mapping(request.params["UUID"], **settings), 202)
+
+
+def delete_event_source_mapping(runtime, request):
+    return json_response(runtime.delete_event_source_mapping(request.params["UUID"]), 202)

@@ -18,6 +18,7 @@ _FUNCTION = _FUNCTIONS + "/{FunctionName}"
 _PROVISIONED = "/2019-09-30/functions/{FunctionName}/provisioned-concurrency"
 _EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 _LAYERS = "/2018-10-31/layers"
+_MAPPINGS = "/2015-03-31/event-source-mappings"
 _LAYER = _LAYERS + "/{LayerName}"
 
 ROUTES = (
@@ -56,6 +57,11 @@ ROUTES = (
     ("GET", _LAYER + "/versions/{VersionNumber}", "GetLayerVersion", op.get_layer_version),
     ("DELETE", _LAYER + "/versions/{VersionNumber}", "DeleteLayerVersion", op.delete_layer_version),
     ("GET", _LAYERS, "ListLayers", op.list_layers),  # and GetLayerVersionByArn (?find=LayerVersion)
+    ("POST", _MAPPINGS, "CreateEventSourceMapping", op.create_event_source_mapping),
+    ("GET", _MAPPINGS, "ListEventSourceMappings", op.list_event_source_mappings),
+    ("GET", _MAPPINGS + "/{UUID}", "GetEventSourceMapping", op.get_event_source_mapping),
+    ("PUT", _MAPPINGS + "/{UUID}", "UpdateEventSourceMapping", op.update_event_source_mapping),
+    ("DELETE", _MAPPINGS + "/{UUID}", "DeleteEventSourceMapping", op.delete_event_source_mapping),
 )
 
 

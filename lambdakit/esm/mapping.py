@@ -137,6 +137,9 @@ def _members(settings):
         raise TypeError(f"unknown event source mapping settings: {', '.join(unknown)}")
     values = {k: v for k, v in settings.items()
               if v is not None and k not in ("scaling_config", "destination_config", "filter_criteria")}
+    moment = values.get("starting_position_timestamp")
+    if hasattr(moment, "timestamp"):
+        values["starting_position_timestamp"] = moment.timestamp()
     if "function_response_types" in values:
         values["function_response_types"] = tuple(values["function_response_types"])
     scaling = settings.get("scaling_config")

@@ -101,7 +101,10 @@ class SqsPoller:
             self._records_seen = len(self.runtime.records)
             self._finish_batches(at_ms)
             self._release_hidden(at_ms)
-            if self.mapping.config.enabled and self._poll_at is not None and self._poll_at <= at_ms:
+            config = self.mapping.config
+            window_closed = bool(self._gathering) and \
+                self._gathering[0].received_ms + config.maximum_batching_window_in_seconds * 1000.0 <= at_ms
+            if config.enabled and (window_closed or (self._poll_at is not None and self._poll_at <= at_ms)):
                 self._poll(at_ms)
 
     # --------------------------------------------------------------- polling
