@@ -26,8 +26,7 @@ from lambdakit import default, widgets
 from lambdakit.async_retry import EventInvokeConfig
 from lambdakit.cli import main
 from lambdakit.concurrency import RESERVED_LIMIT_EXCEEDED
-from lambdakit.records import THROTTLED
-from lambdakit.sim import EVENT, Constant, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
+from lambdakit.sim import EVENT, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
 from lambdakit.widgets.concurrency import Limits
 from lambdakit.widgets.timeline import MODELLED_RECLAIM
 
@@ -121,7 +120,8 @@ def test_timeline_of_a_simulation_marks_modelled_reclaims_and_throttles():
     timeline = widgets.timeline(result, idle_reclaim_s=scenario.idle_reclaim_s)
     assert timeline.text() == """\
 Cold-start timeline: 2 environments, 2 invocations (2 cold starts), 1 throttled; times from 2026-01-01T00:00:00.000Z
-  env-1 api:$LATEST: created +0.000 s; INIT 150.00 ms; 1 invocation; longest idle 600.000 s; reclaimed (modelled) +600.250 s
+  env-1 api:$LATEST: created +0.000 s; INIT 150.00 ms; 1 invocation; longest idle 600.000 s; \
+reclaimed (modelled) +600.250 s
   env-2 api:$LATEST: created +700.000 s; INIT 150.00 ms; 1 invocation; warm at the end"""
     assert timeline.facts.lanes[0].ended[0] == MODELLED_RECLAIM
     throttled = {t.name: t for t in timeline.figure.data}["throttled"]
@@ -139,7 +139,8 @@ def test_provisioned_environments_idle_from_their_init_and_never_start_cold(make
     runtime.settle()
     assert widgets.timeline(runtime).text() == """\
 Cold-start timeline: 5 environments, 6 invocations (3 cold starts), 1 throttled; times from 2026-01-01T00:00:00.000Z
-  env-1 orders:1: created +0.000 s; provisioned (INIT ahead of traffic); 2 invocations; longest idle 1.000 s; warm at the end
+  env-1 orders:1: created +0.000 s; provisioned (INIT ahead of traffic); 2 invocations; longest idle 1.000 s; \
+warm at the end
   env-2 orders:1: created +0.000 s; provisioned (INIT ahead of traffic); 1 invocation; longest idle 1.000 s; \
 warm at the end
   env-3 orders:1: created +1.000 s; INIT 350.00 ms; 1 invocation; longest idle 0.650 s; warm at the end
@@ -280,8 +281,8 @@ at +180.650 s
   732a49ec-eafa-4fa4-8ecd-dacb7bb09e39 (jobs): accepted +0.000 s; Success at +0.450 s
     attempt 1 +0.000 s ok"""
     data = {trace.name: trace for trace in timeline.figure.data}
-    assert list(data) == ["waiting", "running", "accepted", "attempt ok", "attempt failed", "attempt throttled", "succeeded",
-                          "sent to DLQ / OnFailure", "discarded"]
+    assert list(data) == ["waiting", "running", "accepted", "attempt ok", "attempt failed", "attempt throttled",
+                          "succeeded", "sent to DLQ / OnFailure", "discarded"]
     assert data["attempt failed"].x == (0.0, 60.45, 180.55) and data["discarded"].y == ("e3458720",)
 
 
@@ -460,3 +461,79 @@ def test_bad_lines_show_nothing(shell, kernel_runtime, line, message):
     with capture_output() as captured, pytest.raises(CommandError, match=message):
         shell.run_cell(f"%lambda {line}")
     assert captured.outputs == []
+
+
+# ------------------------------------------------------------------- notebook
+@pytest.fixture(scope="module")
+def jupyter_path(tmp_path_factory):
+    """The lambdakit kernelspec, installed where only these tests look (JUPYTER_PATH)."""
+    prefix = tmp_path_factory.mktemp("kernel-prefix")
+    assert main(["install-kernel", "--prefix", str(prefix)]) == 0
+    return prefix / "share" / "jupyter"
+
+
+def _texts(nb):
+    """Per code cell: what nbval compares (stream text and text/plain), in order."""
+    return [[o.get("text") or o.get("data", {}).get("text/plain") for o in cell.outputs]
+            for cell in nb.cells if cell.cell_type == "code"]
+
+
+def _environ(jupyter_path):
+    import os
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+            "JUPYTER_PATH": str(jupyter_path), "PLOTLY_RENDERER": "plotly_mimetype"}
+
+
+def test_the_notebook_executes_headless_and_matches_its_stored_outputs(jupyter_path, tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
+    monkeypatch.setenv("PLOTLY_RENDERER", "plotly_mimetype")
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    fresh = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(fresh, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in fresh.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert _texts(fresh) == _texts(stored)
+    shown = [o.data["text/plain"].split(":")[0].split(" of ")[0] for o in outputs if WIDGET_VIEW in o.get("data", {})]
+    assert shown == ["Cold-start timeline", "Concurrency", "Latency", "Async retry timeline", "Alias orders",
+                     "Concurrency"]
+    for output in outputs:  # each chart's own output holds Plotly's JSON, never its JavaScript bundle
+        assert "require.js" not in json.dumps(output.get("data", {}))
+
+
+@pytest.fixture
+def graded(jupyter_path, tmp_path):
+    """The notebook in a folder with the lessons' nbval conftest (widget payloads not compared)."""
+    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
+    shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
+    return tmp_path
+
+
+def run_nbval(folder, jupyter_path):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", NOTEBOOK.name, "-q", "-p", "no:cacheprovider",
+         "--rootdir", str(folder)], cwd=folder, capture_output=True, text=True, timeout=600,
+        env=_environ(jupyter_path))
+
+
+def test_nbval_passes_twice_in_a_row(graded, jupyter_path):
+    for run in (1, 2):
+        result = run_nbval(graded, jupyter_path)
+        assert result.returncode == 0, f"run {run}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+        assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_nbval_grades_the_text_twins(graded, jupyter_path):
+    """A changed fact in a widget's text/plain fails its cell; its widget and chart payloads are not compared."""
+    path = graded / NOTEBOOK.name
+    nb = nbformat.read(path, as_version=4)
+    views = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
+    views[0].data[WIDGET_VIEW]["model_id"] = "0" * 32
+    views[1].data["text/plain"] = views[1].data["text/plain"].replace("4 cold starts", "3 cold starts")
+    nbformat.write(nb, path)
+    result = run_nbval(graded, jupyter_path)
+    assert result.returncode == 1
+    assert "1 failed" in result.stdout and "mismatch 'text/plain'" in result.stdout

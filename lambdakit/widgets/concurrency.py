@@ -210,7 +210,8 @@ def concurrency_figure(facts):
         hovertemplate="%{y:,} cold starts<extra></extra>"))
     hits = [(s, r) for s, r in zip(seconds, rows) if r.throttles]
     figure.add_trace(go.Scatter(
-        name="throttled", mode="markers+text", x=[s + r.width_ms / ms / 2 for s, r in hits], y=[r.peak for _, r in hits],
+        name="throttled", mode="markers+text", x=[s + r.width_ms / ms / 2 for s, r in hits],
+        y=[r.peak for _, r in hits],
         text=[f"{r.throttles:,}" for _, r in hits], textposition="top center",
         marker=dict(symbol="x", size=11, color=COLORS["throttled"]),
         hovertemplate="%{text} throttled<extra></extra>"))

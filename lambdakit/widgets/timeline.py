@@ -98,7 +98,8 @@ class Timeline:
         return "\n".join(out)
 
     def _lane_text(self, lane):
-        parts = [f"{lane.environment_id} {lane.function}:{lane.version}: created {seconds(lane.created_ms - self.origin_ms)}"]
+        created = seconds(lane.created_ms - self.origin_ms)
+        parts = [f"{lane.environment_id} {lane.function}:{lane.version}: created {created}"]
         if lane.provisioned:
             parts.append("provisioned (INIT ahead of traffic)")
         elif lane.init_ms:
