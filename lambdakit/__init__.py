@@ -3,13 +3,14 @@
 The public API: `Runtime` (a local Lambda service), `work` (declared work in handler
 code), the service errors, and the records every meter and widget reads; the kernel's
 default runtime and what the magics do with it (`default_runtime`, `deploy`, `invoke`,
-`reset`, `use_clock`); `power_tune` (lambdakit.tuning); and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
+`reset`, `use_clock`); `power_tune` (lambdakit.tuning); `load_test` (lambdakit.loadtest); and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
 """
 
 from .default import default_runtime, deploy, invoke, reset, use_clock
 from .errors import (InvalidParameterValueException, LambdaError, RequestTooLargeException,
                      ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
                      ValidationException)
+from .loadtest import load_test
 from .records import InvocationRecord
 from .runtime.envtime import work
 from .runtime.result import InvocationResult
@@ -19,7 +20,7 @@ from .tuning import power_tune
 __all__ = ["Runtime", "InvocationResult", "InvocationRecord", "work", "LambdaError",
            "InvalidParameterValueException", "RequestTooLargeException", "ResourceConflictException",
            "ResourceNotFoundException", "TooManyRequestsException", "ValidationException",
-           "default_runtime", "deploy", "invoke", "reset", "use_clock", "power_tune"]
+           "default_runtime", "deploy", "invoke", "reset", "use_clock", "power_tune", "load_test"]
 
 
 def load_ipython_extension(ipython):

@@ -159,16 +159,19 @@ class ConcurrencyAccount:
         return self._busy_on_demand[function] + sum(
             n for (fn, _), n in self._busy_provisioned.items() if fn == function)
 
-    def acquire(self, function, at_ms, qualifier=None, warm_environment=False):
+    def acquire(self, function, at_ms, qualifier=None, warm_environment=False, provisioned_environment=True):
         """Admit one execution of `function` invoked as `qualifier`, or raise the 429.
 
         Provisioned concurrency configured on that very qualifier (the version or alias
         the caller named) serves first. `warm_environment` says whether the caller has an
         idle, initialised on-demand environment for it; without one, serving on-demand
-        creates an environment, which the scaling rate limits.
+        creates an environment, which the scaling rate limits. `provisioned_environment`
+        False says the caller has no idle provisioned environment for the version the
+        request was routed to (one is still initialising, or a weighted alias's share for
+        that version is busy), so the request goes on-demand.
         """
         key = (function, qualifier)
-        if self._busy_provisioned[key] < self._provisioned.get(key, 0):
+        if provisioned_environment and self._busy_provisioned[key] < self._provisioned.get(key, 0):
             self._busy_provisioned[key] += 1
             return Slot(function, qualifier, PROVISIONED, new_environment=False)
         reserved = self._reserved.get(function)

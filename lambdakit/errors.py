@@ -42,6 +42,8 @@ RequestTooLargeException = _error(
     "RequestTooLargeException", 413, "The request payload exceeded the Invoke request body limit.")
 TooManyRequestsException = _error(
     "TooManyRequestsException", 429, "The request throughput limit was exceeded.")
+ProvisionedConcurrencyConfigNotFoundException = _error(
+    "ProvisionedConcurrencyConfigNotFoundException", 404, "The specified configuration does not exist.")
 CodeStorageExceededException = _error(
     "CodeStorageExceededException", 400, "Code storage limit exceeded.")
 ServiceException = _error("ServiceException", 500, "The Lambda service had an internal error.")

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 from ..config import function_arn
 from ..errors import LambdaError
@@ -47,8 +46,6 @@ class LocalAws:
         self.loops = []               # RecursiveLoop, events dropped by loop detection
         self.closed = False
         self._lock = threading.Lock()
-        self._finished = set()        # request ids with an invocation record
-        self._records_seen = 0
         self._sequence = 0
         self._saved_kernel_env = None
         self._handler_env = {}
@@ -107,26 +104,13 @@ class LocalAws:
         return entry
 
     def settle(self, timeout=60.0):
-        """Wait until every invocation S3 has triggered so far has finished, including the
-        ones those invocations triggered in turn; return the deliveries. (Each notification
-        is known before the S3 request that caused it returns, so nothing is missed.)"""
-        deadline = time.monotonic() + timeout
-        while True:
-            pending = self._pending()
-            if not pending:
-                return list(self.deliveries)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(pending)} S3-triggered invocations still running after "
-                                   f"{timeout} s: {sorted(pending)}")
-            time.sleep(0.01)
-
-    def _pending(self):
-        records = self.runtime.records
-        with self._lock:
-            new = records[self._records_seen:]
-            self._records_seen += len(new)
-            self._finished.update(r.request_id for r in new)
-            return {d.request_id for d in self.deliveries if d.request_id} - self._finished
+        """Wait until every event S3 has sent so far has ended, retries included, and the
+        events those invocations caused in turn; return the deliveries. This is
+        `Runtime.settle()`: on the virtual clock it moves the clock through the retries.
+        (Each notification is queued before the S3 request that caused it returns, so
+        nothing is missed.)"""
+        self.runtime.settle(timeout)
+        return list(self.deliveries)
 
     # --------------------------------------------------------------- the channel
     def _serve_channel(self):
