@@ -34,6 +34,7 @@ def pytest_runtest_logreport(report):
         return
     notebook, cell = report.nodeid.rsplit("::Cell ", 1)
     record = {"notebook": notebook.rsplit("/", 1)[-1], "cell": int(cell), "when": report.when,
-              "outcome": report.outcome, "message": report.longreprtext if report.failed else ""}
+              "outcome": report.outcome, "seconds": round(report.duration, 3),
+              "message": report.longreprtext if report.failed else ""}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

@@ -48,6 +48,7 @@ class GradeReport:
     exercises: list
     other_failures: list = field(default_factory=list)   # (cell number, first line of why)
     cells_run: int = 0
+    seconds: float = 0.0                                  # time its cells took to run
 
     @property
     def passed(self):
@@ -67,7 +68,8 @@ class GradeReport:
             lines.append(f"Not graded: {len(self.other_failures)} other cell(s) differ from the "
                          "saved notebook (re-run the notebook top to bottom and save to fix):")
             lines += [f"  cell {n}: {why}" for n, why in self.other_failures]
-        lines.append(f"Score: {self.score}/{len(self.exercises)} exercises pass.")
+        lines.append(f"Score: {self.score}/{len(self.exercises)} exercises pass "
+                     f"({self.cells_run} cells ran in {self.seconds:.1f} s).")
         return "\n".join(lines)
 
 
@@ -191,4 +193,5 @@ def _report(notebook, lesson, roles, missing, results):
         role, _ = roles.get(n, (None, None))
         if role is None:
             others.append((n, why))
-    return GradeReport(str(notebook), lesson, exercises, others, len(results))
+    seconds = sum(r.get("seconds", 0.0) for r in results)
+    return GradeReport(str(notebook), lesson, exercises, others, len(results), seconds)
