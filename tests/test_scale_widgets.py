@@ -160,8 +160,8 @@ Throttled: 1 x ReservedFunctionConcurrentInvocationLimitExceeded
              1.100      1.400      4            0      0          0
              1.400      2.000      1            0      0          0
              2.000      2.100      0            0      0          0"""
-    names = [trace.name for trace in chart.figure.data]
-    assert names == ["peak concurrency", "cold starts", "throttled", "reserved concurrency 5",
+    drawn = [trace.name for trace in chart.figure.data if trace.x]
+    assert drawn == ["peak concurrency", "cold starts", "throttled", "reserved concurrency 5",
                      "provisioned concurrency 2"]
     assert chart.figure.layout.title.text == "Concurrency of orders (account limit 1,000 is far above)"
 
@@ -204,9 +204,24 @@ Throttled: 90 x ReservedFunctionConcurrentInvocationLimitExceeded
              0.000      1.000     10           10     10         90
              1.000      2.000     10            0      0          0"""
     data = {trace.name: trace for trace in chart.figure.data}
-    assert list(data) == ["peak concurrency", "cold starts", "throttled", "reserved concurrency 10"]
+    # Every limit has a trace; one not set (or far above the data) is empty, so out of the legend.
+    assert list(data) == ["peak concurrency", "cold starts", "throttled", "account limit", "reserved concurrency 10",
+                          "provisioned concurrency"]
+    assert data["account limit"].x == () and data["provisioned concurrency"].x == ()
     assert data["throttled"].text == ("90",) and data["throttled"].y == (10,)
     assert data["reserved concurrency 10"].y == (10, 10)
+
+
+def test_the_account_limit_is_drawn_when_it_is_what_throttles():
+    scenario = Scenario([SimFunction("api", duration=Fixed(1000))], [Workload("api", Trace.burst(150))],
+                        account_limit=100, bucket_s=1)
+    chart = widgets.concurrency_chart(simulate(scenario), "api", limits=scenario)
+    assert chart.text().splitlines()[1:3] == [
+        "Limits: account 100, reserved concurrency none, provisioned concurrency none",
+        "Throttled: 50 x ConcurrentInvocationLimitExceeded"]
+    drawn = {trace.name: trace.y for trace in chart.figure.data if trace.x}
+    assert drawn["account limit 100"] == (100, 100) and drawn["throttled"] == (100,)
+    assert chart.figure.layout.title.text == "Concurrency of api"
 
 
 def test_records_and_the_report_give_the_same_concurrency():

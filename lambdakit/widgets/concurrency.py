@@ -184,14 +184,15 @@ def concurrency_facts(source, function=None, limits=None, bucket_s=None):
 
 
 # ---------------------------------------------------------------- figure
+LIMITS = (("account limit", "account"), ("reserved concurrency", "reserved"),
+          ("provisioned concurrency", "provisioned"))
+
+
 def _limit_lines(facts, top):
-    """(name, key, value) of the limits to draw; those far above the data are left out."""
-    limits = facts.limits
-    drawn = [(name, key, value) for name, key, value in (
-        ("account limit", "account", limits.account), ("reserved concurrency", "reserved", limits.reserved),
-        ("provisioned concurrency", "provisioned", limits.provisioned)) if value is not None]
-    others = max([top] + [value for _, key, value in drawn if key != "account"] + [1])
-    return [(name, key, value) for name, key, value in drawn if value <= OFF_SCALE * others]
+    """{key: value} of the limits to draw: those set, and not far above the data and the others."""
+    values = {key: getattr(facts.limits, key) for _, key in LIMITS if getattr(facts.limits, key) is not None}
+    others = max([top, 1] + [value for key, value in values.items() if key != "account"])
+    return {key: value for key, value in values.items() if value <= OFF_SCALE * others}
 
 
 def concurrency_figure(facts):
@@ -216,17 +217,22 @@ def concurrency_figure(facts):
         marker=dict(symbol="x", size=11, color=COLORS["throttled"]),
         hovertemplate="%{text} throttled<extra></extra>"))
     lines = _limit_lines(facts, facts.series.max)
-    for name, key, value in lines:
+    for name, key in LIMITS:  # every limit has its trace, empty (and out of the legend) when not drawn
+        value = lines.get(key)
+        drawn = value is not None
         figure.add_trace(go.Scatter(
-            name=f"{name} {value:,}", x=[0, end_s], y=[value, value], mode="lines",
+            name=f"{name} {value:,}" if drawn else name, x=[0, end_s] if drawn else [],
+            y=[value, value] if drawn else [], mode="lines",
             line=dict(color=COLORS[key], dash="dash" if key != "provisioned" else "dot"),
-            hovertemplate=f"{name}: {value:,}<extra></extra>"))
+            hovertemplate=f"{name}: {value:,}<extra></extra>" if drawn else None))
     account = facts.limits.account
-    far = account is not None and all(key != "account" for _, key, _ in lines)
+    far = account is not None and "account" not in lines
     what = f" of {facts.function}" if facts.function else " of the account"
     note = f" (account limit {account:,} is far above)" if far else ""
     figure.update_xaxes(title_text=unit, rangemode="tozero")
-    figure.update_yaxes(title_text="concurrent executions", rangemode="tozero")
+    # Room above the highest line for the throttle counts; whole numbers only on a short axis.
+    top = max([facts.series.max, 1] + list(lines.values()))
+    figure.update_yaxes(title_text="concurrent executions", range=[0, top * 1.15], dtick=1 if top <= 10 else None)
     figure.update_layout(height=360, bargap=0, title=f"Concurrency{what}{note}", **LAYOUT)
     return fix_uids(figure, "concurrency")
 

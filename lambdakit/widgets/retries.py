@@ -175,7 +175,8 @@ def retry_figure(facts):
                         title_text="request id")
     # A little room either side, so markers at the first and last instants are not cut in half.
     figure.update_xaxes(title_text=unit, range=[-0.02 * span / per, 1.03 * span / per] if span else None)
-    figure.update_layout(height=160 + 28 * max(len(rows), 1), title="Asynchronous events", **LAYOUT)
+    title = "Asynchronous events" if rows else "Asynchronous events (none yet)"
+    figure.update_layout(height=160 + 28 * max(len(rows), 1), title=title, **LAYOUT)
     return fix_uids(figure, "retries")
 
 

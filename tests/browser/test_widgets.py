@@ -45,6 +45,21 @@ TUNING = Widget("power-tuning chart", r"Recommended \(",
                 traces=4)
 TUNING_PROGRESS = Widget("power-tuning progress bar", r"Power tuning \S+: \d+/\d+ invocations",
                          patterns=(r"(\d+)/\1 invocations",))
+TIMELINE = Widget("cold-start timeline", r"Execution environments",
+                  texts=("cold starts in", "seconds"), legend=("idle", "INIT", "invoke", "failed invoke",
+                                                               "environment ends"), traces=5)
+CONCURRENCY = Widget("concurrency chart", r"Concurrency of orders",
+                     texts=("account limit 1,000 is far above", "concurrent executions"),
+                     legend=("peak concurrency", "cold starts"), traces=2)
+CONCURRENCY_THROTTLED = Widget("concurrency chart with throttles", r"Concurrency of burst",
+                               texts=("90 throttled",), legend=("peak concurrency", "cold starts", "throttled",
+                                                                "reserved concurrency 10"), traces=4)
+LATENCY = Widget("latency chart", r"cold and warm", texts=("each invocation", "how many at each latency"),
+                 legend=("warm", "cold", "p50 20 ms", "p90 370 ms", "p99 450 ms"), traces=7)
+RETRIES = Widget("async retry timeline", r"Asynchronous events", texts=("1 failed", "3 attempts"),
+                 legend=("waiting", "running", "accepted", "attempt failed", "discarded"), traces=5)
+SPLIT = Widget("alias traffic split", r"Traffic split of", texts=("share of requests", "version 2"),
+               legend=("configured", "observed", "observed share of version 2", "configured 20%"), traces=4)
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,8 @@ NOTEBOOKS = [
     Case("notebooks/04-reading-the-bill.ipynb", ((BILLING, 1),)),
     Case("notebooks/05-memory-and-power-tuning.ipynb", ((TUNING, 1),)),
     Case("fixtures/widgets-through-magics.ipynb", ((CARD, 1), (TUNING_PROGRESS, 1), (TUNING, 1), (BILLING, 1))),
+    Case("fixtures/scale-widgets.ipynb", ((TIMELINE, 1), (CONCURRENCY, 1), (LATENCY, 1), (RETRIES, 1), (SPLIT, 1),
+                                          (CONCURRENCY_THROTTLED, 1))),
 ]
 
 FACTS = """(output) => {
