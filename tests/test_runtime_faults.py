@@ -134,6 +134,8 @@ def test_return_value_that_is_not_json(virtual, tmp_path, value):
     '{"text": "größe ✓ 日本", "nan": float("nan"), "inf": float("inf")}',
     '[1, 2.5, None, True, "x"]',
     '"just a string"',
+    'None',
+    'b"raw bytes, sent as they are"',
 ])
 def test_return_values_are_encoded_as_awslambdaric_does(virtual, tmp_path, value):
     source = f"from decimal import Decimal\n\ndef lambda_handler(event, context):\n    return {value}\n"
