@@ -482,3 +482,22 @@ def test_output_of_subprocesses_is_captured(real):
     lines = result.log.splitlines()
     assert "from a subprocess" in lines and "from python" in lines
     assert real.invoke("sub", {}).log.count("from a subprocess") == 1  # nothing left over from the first
+
+
+FORKS_AND_RETURNS = """
+import os
+
+def lambda_handler(event, context):
+    if os.fork() == 0:
+        return "from the child"  # a forked copy that returns into the runtime
+    os.wait()
+    return "from the environment"
+"""
+
+
+def test_a_forked_copy_of_the_handler_never_answers(real):
+    real.create_function("forks", FORKS_AND_RETURNS, memory_size=1_769)
+    for _ in range(3):
+        result = real.invoke("forks", {})
+        assert (result.function_error, result.result) == (None, "from the environment")
+    assert [r.cold for r in real.records] == [True, False, False]
