@@ -433,6 +433,8 @@ def test_100_mb_of_printed_output(real):
     ("import os\nos._exit(0)\n", "Runtime.ExitError", "Runtime exited without providing a reason"),
     ("hoard = [b'x' * (1024 * 1024) for _ in range(300)]\n", "Runtime.OutOfMemory",
      "Runtime exited with error: signal: killed"),
+    ("spike = b'x' * (200 * 1024 * 1024)\ndel spike\n", "Runtime.OutOfMemory",  # over, then under again
+     "Runtime exited with error: signal: killed"),
 ])
 def test_process_ends_during_init(virtual, module, error_type, text):
     virtual.create_function("init", module + "\ndef lambda_handler(event, context):\n    return 'fine'\n")

@@ -873,6 +873,9 @@ class _Run:
             self.init_error = error
             self._fail(json.dumps(error).encode(), error["errorType"], records.FUNCTION_ERROR)
             self.keep = False
+        elif self.peak_kb > self.config.memory_size * 1024:  # over the size between two samples
+            self.init_error = {"errorType": "Runtime.OutOfMemory"}
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
 
     def _init_failed(self, message, watch, started):
         """INIT ran past its 10 s, ran out of memory, or the process died during it."""
