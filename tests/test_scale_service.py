@@ -239,3 +239,28 @@ def test_provisioned_concurrency_over_the_rest_api(real, client):
     with pytest.raises(client.exceptions.ProvisionedConcurrencyConfigNotFoundException) as caught:
         client.get_provisioned_concurrency_config(FunctionName="api", Qualifier="live")
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+# ------------------------------------------------------------------ simulation
+def test_simulate_builds_the_scenario_from_real_functions_and_measured_durations(virtual):
+    from lambdakit.runtime.simulation import sim_function
+    from lambdakit.sim import Empirical, Trace
+
+    published_with_alias(virtual)
+    virtual.put_function_concurrency("api", 10)
+    virtual.put_provisioned_concurrency_config("api", "live", 2)
+    virtual.put_function_event_invoke_config("api", maximum_retry_attempts=1)
+    spec = sim_function(virtual, "api", samples=3)
+    # Measured: three invocations ran (one cold) to have three samples of the handler's duration.
+    assert [r.cold for r in virtual.records] == [True, False, False]
+    assert (spec.duration, spec.init_ms, spec.max_memory_used_mb, spec.error_rate) == (
+        Empirical((100.0, 100.0, 100.0)), 150.0, 40, 0.0)
+    assert (spec.memory_mb, spec.timeout_s, spec.reserved, spec.provisioned, spec.aliases) == (
+        128, 3, 10, (("live", 2),), (("live", "1"),))
+    assert spec.event_invoke_config.maximum_retry_attempts == 1
+    # Twenty requests at one instant against reserved 10, two of it provisioned on "live".
+    result = virtual.simulate({"api:live": Trace((0.0,) * 20)}, samples=3, records=True)
+    simulated = result.records
+    assert sum(r.outcome == "throttled" for r in simulated) == 10
+    assert [(r.provisioned, r.cold) for r in simulated if r.outcome == "ok"] == \
+        [(True, False)] * 2 + [(False, True)] * 8
