@@ -3,7 +3,8 @@
 The public API: `Runtime` (a local Lambda service), `work` (declared work in handler
 code), the service errors, and the records every meter and widget reads; the kernel's
 default runtime and what the magics do with it (`default_runtime`, `deploy`, `invoke`,
-`reset`, `use_clock`); `power_tune` (lambdakit.tuning); `load_test` (lambdakit.loadtest); and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
+`reset`, `use_clock`); `power_tune` (lambdakit.tuning); `load_test` (lambdakit.loadtest);
+and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
 """
 
 from .default import default_runtime, deploy, invoke, reset, use_clock

@@ -53,7 +53,7 @@ class LoadTestResult:
     clock: str
     mode: str                   # "concurrency 100" or "rate 50/s"
     requests: int               # requests sent
-    records: tuple              # the InvocationRecord of each request, in the order sent
+    records: tuple              # the InvocationRecord of each request, in the order answered
     elapsed_s: float            # first request sent to last answer (virtual seconds on the virtual clock)
     refused: tuple = ()         # (error code, count): requests the service refused without a record
 
@@ -117,7 +117,8 @@ class LoadTest:
         self.concurrency, self.rate, self.n, self.duration = concurrency, rate, n, duration
         self.mode = f"concurrency {concurrency}" if concurrency else f"rate {rate:g}/s"
         self._lock = threading.Lock()
-        self._request_ids = []      # in the order sent
+        self._claimed = 0           # requests the senders have taken the right to send
+        self._request_ids = []      # in the order answered
         self._refused = Counter()   # error code -> requests refused without a record
         self._answered = Counter()  # outcome -> answers so far (for the live display)
         self._stopping = threading.Event()
@@ -205,7 +206,6 @@ class LoadTest:
 
     # real clock
     def _run_real(self):
-        self._claimed = 0
         self._started = time.monotonic()
         try:
             if self.concurrency:
@@ -238,7 +238,6 @@ class LoadTest:
 
     # virtual clock
     def _run_virtual(self):
-        self._claimed = 0
         clock = self.runtime.clock
         start = clock.now_ms()
         self._started = start

@@ -264,3 +264,19 @@ def test_simulate_builds_the_scenario_from_real_functions_and_measured_durations
     assert sum(r.outcome == "throttled" for r in simulated) == 10
     assert [(r.provisioned, r.cold) for r in simulated if r.outcome == "ok"] == \
         [(True, False)] * 2 + [(False, True)] * 8
+
+
+def test_provisioned_environments_follow_their_alias(virtual):
+    virtual.create_function("api", SLOW, publish=True)
+    virtual.update_function_configuration("api", description="v2")
+    virtual.publish_version("api")
+    virtual.create_alias("api", "live", "1")
+    virtual.put_provisioned_concurrency_config("api", "live", 2)
+    virtual.update_alias("api", "live", version="2")
+    assert sorted(e.version for e in virtual.environments("api")) == ["2", "2"]
+    virtual.advance(seconds=1)
+    result = virtual.invoke("api", {}, qualifier="live")
+    assert (result.executed_version, result.record.provisioned) == ("2", True)
+    virtual.delete_alias("api", "live")
+    assert virtual.environments("api") == []
+    assert virtual.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000

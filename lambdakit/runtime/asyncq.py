@@ -165,6 +165,8 @@ class AsyncQueue:
             try:
                 step = self._try(event, at_ms)
             except Exception:  # lambdakit itself failed: a system error, retried as AWS does
+                if self._closed:
+                    return  # the runtime closed under the attempt: its environments are gone
                 log.exception("lambdakit: an attempt of event %s failed inside the service", event.request_id)
                 event.throttles += 1
                 step = after_throttle(self._config(event), first_seen_ms=event.accepted_ms, throttled_ms=at_ms,

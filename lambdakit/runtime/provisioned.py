@@ -88,6 +88,20 @@ class ProvisionedConcurrency:
             function.provisioned.pop(qualifier, None)
             self._retire_surplus(name, qualifier)
 
+    def forget(self, name, qualifier):
+        """The alias or version is gone: so is its configuration, if it had one."""
+        with self.runtime._lock:
+            if (name, qualifier) in self._configs:
+                self.delete(name, qualifier)
+
+    def realign(self, name, qualifier):
+        """The alias moved: environments of versions it no longer routes to go, new ones start."""
+        with self.runtime._lock:
+            if (name, qualifier) not in self._configs:
+                return
+            self._retire_surplus(name, qualifier)
+        self.replenish(name, qualifier)
+
     def remove_function(self, name):
         """DeleteFunction: its configurations go (the runtime stops the environments)."""
         for key in [key for key in self._configs if key[0] == name]:

@@ -204,6 +204,7 @@ class Runtime:
             function = self._function(name)
             if qualifier not in (None, LATEST):
                 function.delete_version(qualifier)
+                self._provisioned.forget(name, qualifier)
                 self._retire(name, qualifier)
                 return
             for key in [k for k in self._environments if k[0] == name]:
@@ -240,10 +241,12 @@ class Runtime:
             current = function.aliases.get(alias)
             if current is None:
                 raise ResourceNotFoundException(f"Alias not found: {function_arn(name, alias)}")
-            return _describe_alias(name, function.put_alias(
+            described = _describe_alias(name, function.put_alias(
                 alias, version or current.version,
                 dict(current.weights) if weights is None else weights,
                 current.description if description is None else description, create=False))
+        self._provisioned.realign(name, alias)  # its provisioned environments follow the alias
+        return described
 
     def get_alias(self, name, alias):
         name, _ = split_name(name)
@@ -262,6 +265,7 @@ class Runtime:
         name, _ = split_name(name)
         with self._lock:
             self._function(name).aliases.pop(alias, None)
+            self._provisioned.forget(name, alias)
 
     # ----------------------------------------------------------------- layers
     def publish_layer_version(self, layer_name, content, *, description="", compatible_runtimes=(),
