@@ -26,7 +26,7 @@ from lambdakit import default, widgets
 from lambdakit.async_retry import EventInvokeConfig
 from lambdakit.cli import main
 from lambdakit.concurrency import RESERVED_LIMIT_EXCEEDED
-from lambdakit.sim import EVENT, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
+from lambdakit.sim import EVENT, Constant, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
 from lambdakit.widgets.concurrency import Limits
 from lambdakit.widgets.timeline import MODELLED_RECLAIM
 
@@ -110,7 +110,8 @@ def test_timeline_chart_has_a_lane_per_environment(told):
     assert list(data["environment ends"].hovertext) == ["reclaimed", "retired"]
     assert list(timeline.figure.layout.yaxis.categoryarray) == [
         "env-1 (orders:$LATEST)", "env-2 (orders:$LATEST)", "env-3 (orders:$LATEST)"]
-    assert data["INIT"].x == (0.35, 0.35, 0.35)  # seconds
+    assert timeline.figure.layout.xaxis.title.text == "minutes"  # 16 minutes of clock time
+    assert data["INIT"].x == pytest.approx((0.35 / 60,) * 3)
 
 
 def test_timeline_of_a_simulation_marks_modelled_reclaims_and_throttles():
@@ -125,7 +126,19 @@ reclaimed (modelled) +600.250 s
   env-2 api:$LATEST: created +700.000 s; INIT 150.00 ms; 1 invocation; warm at the end"""
     assert timeline.facts.lanes[0].ended[0] == MODELLED_RECLAIM
     throttled = {t.name: t for t in timeline.figure.data}["throttled"]
-    assert throttled.x == (0.05,) and throttled.y == ("throttled",)
+    assert throttled.x == pytest.approx((0.05 / 60,)) and throttled.y == ("throttled",)
+
+
+def test_a_long_run_draws_its_first_invocations_and_lists_its_first_lanes():
+    scenario = Scenario([SimFunction("api", duration=Fixed(2000))], [Workload("api", Constant(30))],
+                        duration_s=120)
+    timeline = widgets.timeline(simulate(scenario, records=True))
+    assert timeline.text().splitlines()[0].startswith("Cold-start timeline: 65 environments, 3,600 invocations")
+    assert timeline.text().splitlines()[-1] == "  ... and 25 more environments (see .facts.lanes)"
+    drawn = {trace.name: trace for trace in timeline.figure.data}
+    assert len(drawn["invoke"].x) == 2_000 and len(drawn["INIT"].x) == 40
+    assert timeline.figure.layout.title.text == \
+        "Execution environments (the first 40 of 65 environments, their first 2,000 invocations)"
 
 
 def test_provisioned_environments_idle_from_their_init_and_never_start_cold(make_runtime):

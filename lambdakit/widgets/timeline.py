@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ..records import OK, THROTTLED
-from .base import LAYOUT, ChartWidget, fix_uids, plural, seconds, since
+from .base import LAYOUT, ChartWidget, fix_uids, plural, seconds, since, time_unit
 
 MAX_LANES = 40            # drawn and listed; the header counts them all
+MAX_BLOCKS = 2_000        # invocations drawn; a long run's chart stops after them
 CREATED = "created"
 MODELLED_RECLAIM = "reclaimed (modelled)"
 THROTTLED_LANE = "throttled"
@@ -170,46 +171,63 @@ def _label(lane):
     return f"{lane.environment_id} ({lane.function}:{lane.version})"
 
 
+def _cutoff(lanes, end_ms):
+    """Where the chart stops: after the first MAX_BLOCKS invocations of `lanes`, or at the end."""
+    starts = sorted(block.start_ms for lane in lanes for block in lane.blocks)
+    return (starts[MAX_BLOCKS] if len(starts) > MAX_BLOCKS else end_ms), min(len(starts), MAX_BLOCKS)
+
+
 def timeline_figure(timeline):
-    """Horizontal bars on a seconds axis, one row per environment (and one for throttles)."""
+    """Horizontal bars on a time axis, one row per environment (and one for throttles)."""
     lanes = timeline.lanes[:MAX_LANES]
     origin = timeline.origin_ms
+    cutoff, drawn = _cutoff(lanes, timeline.end_ms)
+    unit, per = time_unit(cutoff - origin)
     rows = {"idle": [], "init": [], "invoke": [], "error": []}
     ends = []
     for lane in lanes:
         label = _label(lane)
         for start, stop in lane.idle_gaps(timeline.end_ms):
-            rows["idle"].append((label, start, stop - start, "idle"))
+            if start < cutoff:
+                rows["idle"].append((label, start, min(stop, cutoff) - start, "idle"))
         for block in lane.blocks:
+            if block.start_ms >= cutoff:
+                break
             if block.init_ms:
                 rows["init"].append((label, block.start_ms, block.init_ms, f"INIT {block.request_id}"))
             kind = "invoke" if block.outcome == OK else "error"
             rows[kind].append((label, block.start_ms + block.init_ms, block.duration_ms,
                                f"{block.outcome} {block.request_id}"))
-        if lane.ended:
+        if lane.ended and lane.ended[1] <= cutoff:
             ends.append((label, lane.ended[1], lane.ended[0]))
+    throttled = [t for t in timeline.throttled if t < cutoff]
     figure = go.Figure()
     names = {"idle": "idle", "init": "INIT", "invoke": "invoke", "error": "failed invoke"}
     for kind, bars in rows.items():
         figure.add_trace(go.Bar(
-            name=names[kind], orientation="h", y=[b[0] for b in bars], x=[b[2] / 1000 for b in bars],
-            base=[(b[1] - origin) / 1000 for b in bars], marker_color=COLORS[kind], width=0.6,
-            hovertext=[b[3] for b in bars], hovertemplate="%{hovertext}: %{x:.3f} s<extra></extra>"))
+            name=names[kind], orientation="h", y=[b[0] for b in bars], x=[b[2] / per for b in bars],
+            base=[(b[1] - origin) / per for b in bars], marker_color=COLORS[kind], width=0.6,
+            hovertext=[b[3] for b in bars], hovertemplate=f"%{{hovertext}}: %{{x:.3f}} {unit}<extra></extra>"))
     figure.add_trace(go.Scatter(
-        name="environment ends", mode="markers", y=[e[0] for e in ends], x=[(e[1] - origin) / 1000 for e in ends],
+        name="environment ends", mode="markers", y=[e[0] for e in ends], x=[(e[1] - origin) / per for e in ends],
         marker=dict(symbol="x", size=11, color=COLORS["end"]), hovertext=[e[2] for e in ends],
-        hovertemplate="%{hovertext} at %{x:.3f} s<extra></extra>"))
+        hovertemplate=f"%{{hovertext}} at %{{x:.3f}} {unit}<extra></extra>"))
     figure.add_trace(go.Scatter(
-        name="throttled", mode="markers", y=[THROTTLED_LANE] * len(timeline.throttled),
-        x=[(t - origin) / 1000 for t in timeline.throttled],
+        name="throttled", mode="markers", y=[THROTTLED_LANE] * len(throttled), x=[(t - origin) / per for t in throttled],
         marker=dict(symbol="line-ns-open", size=12, color=COLORS["throttled"]),
-        hovertemplate="throttled at %{x:.3f} s<extra></extra>"))
-    order = [_label(lane) for lane in lanes] + ([THROTTLED_LANE] if timeline.throttled else [])
+        hovertemplate=f"throttled at %{{x:.3f}} {unit}<extra></extra>"))
+    order = [_label(lane) for lane in lanes] + ([THROTTLED_LANE] if throttled else [])
     figure.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", type="category")
-    figure.update_xaxes(title_text="seconds", rangemode="tozero")
+    figure.update_xaxes(title_text=unit, rangemode="tozero")
     what = f" of {timeline.function}" if timeline.function else ""
+    shown = []
+    if len(timeline.lanes) > MAX_LANES:
+        shown.append(f"the first {MAX_LANES} of {len(timeline.lanes):,} environments")
+    if cutoff < timeline.end_ms:
+        shown.append(f"their first {drawn:,} invocations")
+    note = f" ({', '.join(shown)})" if shown else ""
     figure.update_layout(barmode="overlay", height=140 + 26 * max(len(order), 1),
-                         title=f"Execution environments{what}", **LAYOUT)
+                         title=f"Execution environments{what}{note}", **LAYOUT)
     return fix_uids(figure, "timeline")
 
 

@@ -46,7 +46,7 @@ TUNING = Widget("power-tuning chart", r"Recommended \(",
 TUNING_PROGRESS = Widget("power-tuning progress bar", r"Power tuning \S+: \d+/\d+ invocations",
                          patterns=(r"(\d+)/\1 invocations",))
 TIMELINE = Widget("cold-start timeline", r"Execution environments",
-                  texts=("cold starts in", "seconds"), legend=("idle", "INIT", "invoke", "failed invoke",
+                  texts=("cold starts in", "env-1 (orders:$LATEST)"), legend=("idle", "INIT", "invoke", "failed invoke",
                                                                "environment ends"), traces=5)
 CONCURRENCY = Widget("concurrency chart", r"Concurrency of orders",
                      texts=("account limit 1,000 is far above", "concurrent executions"),
