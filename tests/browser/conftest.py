@@ -8,6 +8,7 @@ browser tests took.
 """
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -83,18 +84,30 @@ def browser(chromium):
 
 
 @pytest.fixture
-def page(browser):
+def console():
+    """The page's console errors and warnings, and its uncaught exceptions ("uncaught: ...")."""
+    return []
+
+
+@pytest.fixture
+def page(browser, console, request, _artifacts):
+    """A fresh browser context and page; `console` is saved as TEST.console.txt if not empty."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
     yield page
     context.close()
+    if console:
+        name = re.sub(r"[^\w.-]+", "-", request.node.name)
+        (_artifacts / f"{name}.console.txt").write_text("\n".join(console) + "\n")
 
 
 @pytest.fixture(scope="package")
 def _artifacts():
     """tests/artifacts/browser/, emptied of the last run's screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in (*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.console.txt")):
         old.unlink()
     return ARTIFACTS
 

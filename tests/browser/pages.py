@@ -81,8 +81,9 @@ def run_all_cells(page, lab, path, kernel_name):
 
     def finished():
         shown, server = kernel_state(page, lab, path)
-        queued = any("*" in prompt for prompt, _ in prompts(page))
-        return not queued and shown["status"] == "idle" and server == "idle"
+        marks = [prompt.strip("[]: ") for prompt, _ in prompts(page)]
+        started = any(marks)  # cleared prompts are "[ ]:" until the run reaches them
+        return started and "*" not in marks and shown["status"] == "idle" and server == "idle"
     wait_until(f"Run All Cells in {path} to finish", finished, RUN_TIMEOUT_S, interval_s=0.5)
 
 

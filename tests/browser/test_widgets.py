@@ -158,7 +158,7 @@ def case_problems(case, found):
 
 
 @pytest.mark.parametrize("case", NOTEBOOKS, ids=[case.notebook.rsplit("/", 1)[-1] for case in NOTEBOOKS])
-def test_widgets_render(case, lab, page, screenshot):
+def test_widgets_render(case, lab, page, console, screenshot):
     workspace = re.sub(r"\W", "-", case.notebook)
     open_notebook(page, lab, case.notebook, KERNEL, workspace)
     try:
@@ -182,6 +182,8 @@ def test_widgets_render(case, lab, page, screenshot):
         assert not problems, "widgets did not render fully:\n" + "\n".join(problems)
         errors = error_outputs(page)
         assert not errors, "errors in the outputs:\n" + "\n".join(errors)
+        uncaught = [line for line in console if line.startswith("uncaught")]
+        assert not uncaught, "JavaScript errors in the page:\n" + "\n".join(uncaught)
     finally:
         screenshot(page, workspace)
         lab.shut_down(case.notebook)
