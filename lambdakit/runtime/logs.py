@@ -94,8 +94,8 @@ class LogStore:
             events = self._streams.get(key)
             if events is None:
                 events = self._streams[key] = deque()
-            events.extend(LogEvent(timestamp_ms, m) for m in messages)
-            chars = self._chars.get(key, 0) + sum(len(m) for m in messages)
+            events.extend([LogEvent(timestamp_ms, m) for m in messages])
+            chars = self._chars.get(key, 0) + sum(map(len, messages))
             while len(events) > STREAM_EVENTS_KEPT or chars > STREAM_CHARS_KEPT:
                 chars -= len(events.popleft().message)
             self._chars[key] = chars
