@@ -394,6 +394,19 @@ def test_charts_are_the_same_on_every_build(told):
     assert all(len(payload) < 200_000 for payload in first), "no Plotly bundle or template in the output"
 
 
+def test_update_redraws_in_place_as_records_come_in(told):
+    records = list(told.records)
+    for make, update in ((lambda rs: widgets.concurrency_chart(rs, "orders"), lambda w, rs: w.update(rs)),
+                         (lambda rs: widgets.latency_chart(rs), lambda w, rs: w.update(rs)),
+                         (lambda rs: widgets.timeline(rs, told.lifecycle), lambda w, rs: w.update(rs, told.lifecycle))):
+        live = make(records[:2])
+        before = (live.chart.outputs, live.summary.value)
+        update(live, records)
+        fresh = make(records)
+        assert live.text() == fresh.text() != make(records[:2]).text()
+        assert (live.chart.outputs, live.summary.value) == (fresh.chart.outputs, fresh.summary.value) != before
+
+
 def test_empty_sources_draw_empty_charts():
     for widget in (widgets.timeline([]), widgets.concurrency_chart([]), widgets.latency_chart([]),
                    widgets.retry_timeline([])):

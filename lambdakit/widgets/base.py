@@ -10,7 +10,7 @@ import html
 import ipywidgets as widgets
 
 from ..clock import iso_ms
-from .charts import chart
+from .charts import chart, redraw
 
 # The legend sits above the plot, right of the title, where it never covers an axis title.
 LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), template="none", plot_bgcolor="white",
@@ -82,14 +82,29 @@ class TextTwin:
 
 
 class ChartWidget(TextTwin, widgets.VBox):
-    """A chart of ``facts`` with a one-line summary under it.
+    """A chart of ``facts`` with their one-line summary under it.
 
-    Subclasses set ``facts`` and pass the figure, the chart's own text/plain and the summary.
+    Subclasses name the figure function (``draw``) and the chart's own text/plain
+    (``chart_text``); their ``update(...)`` takes the constructor's sources again (a running
+    load test's records so far, say) and redraws both in place.
     """
 
-    def __init__(self, figure, chart_text, summary, max_width="1100px"):
-        self.figure = figure
-        self.chart = chart(figure, chart_text)
-        self.summary = widgets.HTML(f"<div style='font-size:12px'>{html.escape(summary)}</div>")
+    chart_text = "(chart)"
+
+    def __init__(self, facts, max_width="1100px"):
+        self.facts = facts
+        self.figure = self.draw(facts)
+        self.chart = chart(self.figure, self.chart_text)
+        self.summary = widgets.HTML(self._summary_html())
         super().__init__(children=[self.chart, self.summary],
                          layout=widgets.Layout(border="1px solid #ddd", padding="8px", max_width=max_width))
+
+    def show(self, facts):
+        """Draw `facts` in place of the current ones."""
+        self.facts = facts
+        self.figure = self.draw(facts)
+        redraw(self.chart, self.figure, self.chart_text)
+        self.summary.value = self._summary_html()
+
+    def _summary_html(self):
+        return f"<div style='font-size:12px'>{html.escape(self.facts.summary())}</div>"

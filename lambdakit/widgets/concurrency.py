@@ -88,6 +88,10 @@ class ConcurrencyFacts:
                             sum(s.throttles[first:last])))
         return rows, per
 
+    def summary(self):
+        return (f"peak {plural(self.series.max, 'concurrent execution')}; {sum(self.series.throttles):,} throttled; "
+                f"limits: {self.limits.text()}")
+
     def text(self):
         s = self.series
         what = f" of {self.function}" if self.function else " of the account"
@@ -243,12 +247,18 @@ class ConcurrencyChart(ChartWidget):
     `limits` is a `Limits`, or a Scenario or Runtime to read them from.
     """
 
+    chart_text = CHART_TEXT
+    draw = staticmethod(concurrency_figure)
+
     def __init__(self, source, function=None, limits=None, bucket_s=None):
         if limits is not None and not isinstance(limits, Limits):
             limits = Limits.of(limits, function)
-        self.facts = concurrency_facts(source, function, limits, bucket_s)
-        f = self.facts
-        super().__init__(concurrency_figure(f), CHART_TEXT,
-                         f"peak {plural(f.series.max, 'concurrent execution')}; {sum(f.series.throttles):,} throttled; "
-                         f"limits: {f.limits.text()}")
+        self.function, self.limits, self.bucket_s = function, limits, bucket_s
+        super().__init__(self._facts(source))
 
+    def update(self, source):
+        """Redraw from this source (e.g. a running load test's records so far)."""
+        self.show(self._facts(source))
+
+    def _facts(self, source):
+        return concurrency_facts(source, self.function, self.limits, self.bucket_s)

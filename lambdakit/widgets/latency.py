@@ -35,6 +35,11 @@ class LatencyFacts:
     def all(self):
         return self.cold.merged(self.warm)
 
+    def summary(self):
+        percentiles = ", ".join(f"p{q} {_ms(self.all.percentile(q))} ms" for q in PERCENTILES)
+        origin = f"; {since(self.origin_ms)}" if self.origin_ms is not None else ""
+        return f"{self.all.total:,} invocations ({self.cold.total:,} cold): {percentiles}{origin}"
+
     def text(self):
         what = f" of {self.function}" if self.function else ""
         out = [f"Latency{what} (INIT + handler, ms rounded up): {self.all.total:,} invocations, "
@@ -135,10 +140,13 @@ def latency_figure(facts):
 class LatencyChart(ChartWidget):
     """Latency cold against warm, with p50/p90/p99; repr is the text twin."""
 
+    chart_text = CHART_TEXT
+    draw = staticmethod(latency_figure)
+
     def __init__(self, source, function=None):
-        self.facts = latency_facts(source, function)
-        f = self.facts
-        percentiles = ", ".join(f"p{q} {_ms(f.all.percentile(q))} ms" for q in PERCENTILES)
-        origin = f"; {since(f.origin_ms)}" if f.origin_ms is not None else ""
-        super().__init__(latency_figure(f), CHART_TEXT,
-                         f"{f.all.total:,} invocations ({f.cold.total:,} cold): {percentiles}{origin}")
+        self.function = function
+        super().__init__(latency_facts(source, function))
+
+    def update(self, source):
+        """Redraw from this source (e.g. a running load test's records so far)."""
+        self.show(latency_facts(source, self.function))

@@ -60,6 +60,11 @@ class RetryFacts:
     origin_ms: float
     events: tuple
 
+    def summary(self):
+        failed = sum(1 for e in self.events if e.outcome is not None and e.outcome.condition != SUCCESS)
+        return (f"{plural(len(self.events), 'event')}, {failed:,} failed, "
+                f"{plural(sum(len(e.attempts) for e in self.events), 'attempt')}")
+
     def text(self):
         ended = Counter(e.outcome.condition for e in self.events if e.outcome is not None)
         counts = [f"{ended[c]:,} {ENDINGS[c]}" for c in ENDINGS if ended[c]]
@@ -183,10 +188,13 @@ def retry_figure(facts):
 class AsyncRetryTimeline(ChartWidget):
     """Each asynchronous event's attempts, waits and ending; repr is the text twin."""
 
+    chart_text = CHART_TEXT
+    draw = staticmethod(retry_figure)
+
     def __init__(self, records, outcomes=(), function=None):
-        self.facts = retry_facts(records, outcomes, function)
-        events = self.facts.events
-        failed = sum(1 for e in events if e.outcome is not None and e.outcome.condition != SUCCESS)
-        super().__init__(retry_figure(self.facts), CHART_TEXT,
-                         f"{plural(len(events), 'event')}, {failed:,} failed, "
-                         f"{plural(sum(len(e.attempts) for e in events), 'attempt')}")
+        self.function = function
+        super().__init__(retry_facts(records, outcomes, function))
+
+    def update(self, records, outcomes=()):
+        """Redraw from these records and outcomes (events still in the queue show as queued)."""
+        self.show(retry_facts(records, outcomes, self.function))

@@ -41,6 +41,11 @@ class SplitFacts:
             points.append((n, seen / n))
         return watched, points
 
+    def summary(self):
+        total = max(len(self.versions), 1)
+        observed = ", ".join(f"version {v} {n / total:.1%}" for v, n in self.counts)
+        return f"{plural(len(self.versions), 'request')} through {self.function}:{self.alias}: {observed}"
+
     def text(self):
         primary, *extra = self.weights
         routing = "".join(f", {share:.0%} to version {v}" for v, share in extra)
@@ -105,9 +110,13 @@ def split_figure(facts):
 class TrafficSplit(ChartWidget):
     """An alias's weighted routing against what its requests ran; repr is the text twin."""
 
+    chart_text = CHART_TEXT
+    draw = staticmethod(split_figure)
+
     def __init__(self, records, alias, function=None):
-        self.facts = split_facts(records, alias, function)
-        f = self.facts
-        observed = ", ".join(f"version {v} {n / max(len(f.versions), 1):.1%}" for v, n in f.counts)
-        super().__init__(split_figure(f), CHART_TEXT,
-                         f"{plural(len(f.versions), 'request')} through {f.function}:{f.alias}: {observed}")
+        self.alias, self.function = alias, function
+        super().__init__(split_facts(records, alias, function))
+
+    def update(self, records):
+        """Redraw from these records (more requests through the alias)."""
+        self.show(split_facts(records, self.alias, self.function))

@@ -87,6 +87,11 @@ class Timeline:
     def cold_starts(self):
         return sum(block.cold for lane in self.lanes for block in lane.blocks)
 
+    def summary(self):
+        return (f"{plural(len(self.lanes), 'environment')}, {plural(self.cold_starts, 'cold start')} in "
+                f"{plural(self.invocations, 'invocation')}, {len(self.throttled):,} throttled "
+                "(the printed text of this widget lists every lane)")
+
     def text(self):
         """The timeline as stable text: what nbval compares."""
         what = f" of {self.function}" if self.function else ""
@@ -213,7 +218,8 @@ def timeline_figure(timeline):
         marker=dict(symbol="x", size=11, color=COLORS["end"]), hovertext=[e[2] for e in ends],
         hovertemplate=f"%{{hovertext}} at %{{x:.3f}} {unit}<extra></extra>"))
     figure.add_trace(go.Scatter(
-        name="throttled", mode="markers", y=[THROTTLED_LANE] * len(throttled), x=[(t - origin) / per for t in throttled],
+        name="throttled", mode="markers", y=[THROTTLED_LANE] * len(throttled),
+        x=[(t - origin) / per for t in throttled],
         marker=dict(symbol="line-ns-open", size=12, color=COLORS["throttled"]),
         hovertemplate=f"throttled at %{{x:.3f}} {unit}<extra></extra>"))
     order = [_label(lane) for lane in lanes] + ([THROTTLED_LANE] if throttled else [])
@@ -234,10 +240,16 @@ def timeline_figure(timeline):
 class ColdStartTimeline(ChartWidget):
     """Environments as swim lanes: INIT and invoke blocks, idle gaps, reclaims; repr is the text twin."""
 
+    chart_text = CHART_TEXT
+    draw = staticmethod(timeline_figure)
+
     def __init__(self, records, lifecycle=(), function=None, idle_reclaim_s=None, until_ms=None):
-        self.facts = build_timeline(records, lifecycle, function, idle_reclaim_s, until_ms)
-        t = self.facts
-        super().__init__(timeline_figure(t), CHART_TEXT,
-                         f"{plural(len(t.lanes), 'environment')}, {plural(t.cold_starts, 'cold start')} in "
-                         f"{plural(t.invocations, 'invocation')}, {len(t.throttled):,} throttled "
-                         "(the printed text of this widget lists every lane)")
+        self.function, self.idle_reclaim_s, self.until_ms = function, idle_reclaim_s, until_ms
+        super().__init__(self._facts(records, lifecycle))
+
+    def update(self, records, lifecycle=()):
+        """Redraw from these records and lifecycle events (a run that goes on)."""
+        self.show(self._facts(records, lifecycle))
+
+    def _facts(self, records, lifecycle):
+        return build_timeline(records, lifecycle, self.function, self.idle_reclaim_s, self.until_ms)
