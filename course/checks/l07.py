@@ -1,9 +1,9 @@
-"""Checks for lesson 7, invocation models, retries, DLQs and idempotency."""
+"""Checks for lesson 7, invocation models, retries, DLQs and idempotency. Asynchronous
+events go through the runtime's own queue (retries, DLQ), settled on the virtual clock."""
 
 import json
 
 from lambdakit.async_retry import RETRIES_EXHAUSTED, SUCCESS
-from lambdakit.course.asyncq import deliver
 from lambdakit.course.checking import as_decimal, deployed, handler_source
 from lambdakit.course.exercises import exercise, expect, fail
 
@@ -11,6 +11,15 @@ ALWAYS_FAILS = """
 def lambda_handler(event, context):
     raise RuntimeError("always")
 """
+DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:orders-dlq"
+
+
+def _event(lam, name, event):
+    """Invoke asynchronously, let the queue finish; return the outcome and the attempts' records."""
+    accepted = lam.invoke(name, event, invocation_type="Event")
+    lam.settle()
+    outcome = lam.async_outcome(accepted.request_id)
+    return outcome, [r for r in lam.records if r.request_id == accepted.request_id]
 
 
 @exercise("7.1")
@@ -20,7 +29,8 @@ def attempt_times(answer):
     given = [round(float(as_decimal(value, "each time"))) for value in answer]
     with deployed(ALWAYS_FAILS, "fails") as lam:
         lam.invoke("fails", {})                       # warm, as the exercise says
-        truth = [round(t) for t in deliver(lam, "fails", {"n": 1}).attempt_times_s]
+        outcome, records = _event(lam, "fails", {"n": 1})
+    truth = [round((r.start_ms - outcome.accepted_ms) / 1000) for r in records]
     if len(given) != len(truth):
         fail(f"that is {len(given)} attempts; there are {len(truth)}.",
              "The first attempt, plus MaximumRetryAttempts retries (2 by default).")
@@ -33,19 +43,23 @@ def attempt_times(answer):
 def fail_loudly(code):
     code = handler_source(code)
     event = {"order_id": "o-17", "amount": 42}
-    with deployed(code, "place-order", env={"PAYMENTS_DOWN": "1"}) as lam:
-        down = deliver(lam, "place-order", event, dead_letter_queue=True)
+    with deployed(code, "place-order", env={"PAYMENTS_DOWN": "1"},
+                  dead_letter_config={"TargetArn": DLQ_ARN}) as lam:
+        down, _ = _event(lam, "place-order", event)
+        dead_letters = [d for d in lam.async_deliveries if d.kind == "dead_letter_queue"]
         logs = "\n".join(e.message for e in lam.log_events("place-order"))
-    expect(down.condition == RETRIES_EXHAUSTED and len(down.attempts) == 3,
-           f"with the payment service down, the event ended {down.describe()}.",
+    expect(down.condition == RETRIES_EXHAUSTED and down.invocations == 3,
+           f"with the payment service down, the event ended {down.condition} after {down.invocations} "
+           "invocation(s).",
            "A returned value is a success for Lambda: raise the exception again after logging it.")
-    expect(down.dead_letter == event, "the event did not reach the dead-letter queue.")
+    expect(len(dead_letters) == 1 and json.loads(dead_letters[0].body) == event,
+           "the event did not reach the dead-letter queue.")
     expect("Error processing order o-17" in logs, "keep the log line before re-raising.")
     with deployed(code, "place-order") as lam:
-        up = deliver(lam, "place-order", event)
-    expect(up.condition == SUCCESS and up.attempts[0].result.get("statusCode") == 200,
-           f"with the payment service up, the order should succeed with statusCode 200; it ended {up.describe()} "
-           f"with {up.attempts[-1].result!r}.")
+        up, records = _event(lam, "place-order", event)
+        response = lam.invoke("place-order", event).result
+    expect(up.condition == SUCCESS and up.invocations == 1 and response.get("statusCode") == 200,
+           f"with the payment service up, the order should succeed with statusCode 200; it returned {response!r}.")
     return "3 attempts at 0, 60 and 180 s, then the event is in the dead-letter queue"
 
 
