@@ -14,7 +14,7 @@ Delays are counted from the end of the failed attempt.
 
 from dataclasses import dataclass
 
-from .errors import InvalidParameterValueException, validation_error
+from .config import check_int
 
 MAXIMUM_RETRY_ATTEMPTS_MIN = 0
 MAXIMUM_RETRY_ATTEMPTS_MAX = 2
@@ -43,10 +43,10 @@ class EventInvokeConfig:
     on_failure: str | None = None     # destination ARN
 
     def __post_init__(self):
-        _check_range(self.maximum_retry_attempts, "maximumRetryAttempts",
-                     MAXIMUM_RETRY_ATTEMPTS_MIN, MAXIMUM_RETRY_ATTEMPTS_MAX)
-        _check_range(self.maximum_event_age_s, "maximumEventAgeInSeconds",
-                     MAXIMUM_EVENT_AGE_MIN_S, MAXIMUM_EVENT_AGE_MAX_S)
+        check_int(self.maximum_retry_attempts, "maximumRetryAttempts",
+                  MAXIMUM_RETRY_ATTEMPTS_MIN, MAXIMUM_RETRY_ATTEMPTS_MAX)
+        check_int(self.maximum_event_age_s, "maximumEventAgeInSeconds",
+                  MAXIMUM_EVENT_AGE_MIN_S, MAXIMUM_EVENT_AGE_MAX_S)
 
 
 @dataclass(frozen=True)
@@ -90,12 +90,3 @@ def _retry_if_young(config, first_seen_ms, now_ms, retry_ms):
     if retry_ms > expires_ms:
         return NextStep(max(now_ms, expires_ms), EVENT_AGE_EXCEEDED)
     return NextStep(retry_ms)
-
-
-def _check_range(value, member, low, high):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterValueException(f"{member} must be an integer, got {value!r}.")
-    if value < low:
-        raise validation_error(value, member, f"Member must have value greater than or equal to {low}")
-    if value > high:
-        raise validation_error(value, member, f"Member must have value less than or equal to {high}")

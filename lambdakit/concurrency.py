@@ -21,7 +21,8 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from . import limits
-from .errors import InvalidParameterValueException, TooManyRequestsException, validation_error
+from .config import check_int
+from .errors import InvalidParameterValueException, TooManyRequestsException
 
 PROVISIONED = "provisioned"
 RESERVED = "reserved"
@@ -87,7 +88,7 @@ class ConcurrencyAccount:
 
     def put_reserved(self, function, reserved):
         """PutFunctionConcurrency."""
-        _check_count(reserved, "reservedConcurrentExecutions", minimum=0)
+        check_int(reserved, "reservedConcurrentExecutions", 0)
         if reserved < self._provisioned_total[function]:
             raise _provisioned_over_reserved()
         if self._headroom({**self._reserved, function: reserved}) < self.minimum_unreserved:
@@ -102,7 +103,7 @@ class ConcurrencyAccount:
 
     def put_provisioned(self, function, qualifier, provisioned):
         """PutProvisionedConcurrencyConfig on a version or alias."""
-        _check_count(provisioned, "provisionedConcurrentExecutions", minimum=1)
+        check_int(provisioned, "provisionedConcurrentExecutions", 1)
         if qualifier in (None, LATEST):
             raise InvalidParameterValueException(
                 "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
@@ -215,10 +216,3 @@ def _provisioned_over_reserved():
     return InvalidParameterValueException(
         "Requested Provisioned Concurrency should not be greater than the "
         "reservedConcurrentExecution for function")
-
-
-def _check_count(value, member, minimum):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterValueException(f"{member} must be an integer, got {value!r}.")
-    if value < minimum:
-        raise validation_error(value, member, f"Member must have value greater than or equal to {minimum}")

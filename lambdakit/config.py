@@ -78,12 +78,13 @@ def validate_name(name):
     return name
 
 
-def _check_int(value, member, low, high):
+def check_int(value, member, low, high=None):
+    """An integer API member from `low` to `high` (None: no upper bound), refused as AWS refuses it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidParameterValueException(f"{member} must be an integer, got {value!r}.")
     if value < low:
         raise validation_error(value, member, f"Member must have value greater than or equal to {low}")
-    if value > high:
+    if high is not None and value > high:
         raise validation_error(value, member, f"Member must have value less than or equal to {high}")
 
 
@@ -113,10 +114,10 @@ def _check_environment(env):
 def validate(config):
     """Return the configuration if AWS would accept it; raise AWS's error if not."""
     validate_name(config.name)
-    _check_int(config.memory_size, "memorySize", limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB)
-    _check_int(config.timeout, "timeout", limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S)
-    _check_int(config.ephemeral_storage, "ephemeralStorage.size",
-               limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB)
+    check_int(config.memory_size, "memorySize", limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB)
+    check_int(config.timeout, "timeout", limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S)
+    check_int(config.ephemeral_storage, "ephemeralStorage.size",
+              limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB)
     if config.runtime not in limits.RUNTIMES:
         raise InvalidParameterValueException(
             f"Value {config.runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "

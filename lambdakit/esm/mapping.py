@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, fields, replace
 
 from .. import limits
+from ..config import check_int
 from ..errors import InvalidParameterValueException, validation_error
 
 SQS, KINESIS, DYNAMODB = "sqs", "kinesis", "dynamodb"
@@ -157,19 +158,10 @@ def _members(settings):
     return values
 
 
-def _range(value, member, low, high):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterValueException(f"{member} must be an integer, got {value!r}.")
-    if value < low:
-        raise validation_error(value, member, f"Member must have value greater than or equal to {low}")
-    if value > high:
-        raise validation_error(value, member, f"Member must have value less than or equal to {high}")
-
-
 def validate(config):
     kind = config.kind
-    _range(config.batch_size, "batchSize", 1, BATCH_SIZE_MAX)
-    _range(config.maximum_batching_window_in_seconds, "maximumBatchingWindowInSeconds", 0, BATCHING_WINDOW_MAX_S)
+    check_int(config.batch_size, "batchSize", 1, BATCH_SIZE_MAX)
+    check_int(config.maximum_batching_window_in_seconds, "maximumBatchingWindowInSeconds", 0, BATCHING_WINDOW_MAX_S)
     if kind == SQS:
         fifo = is_fifo(config.event_source_arn)
         if config.batch_size > SQS_BATCH_WITHOUT_WINDOW_MAX and config.maximum_batching_window_in_seconds == 0:
@@ -180,8 +172,8 @@ def validate(config):
         if fifo and config.maximum_batching_window_in_seconds:
             raise InvalidParameterValueException("Batching window is not supported for FIFO queues")
         if config.maximum_concurrency is not None:
-            _range(config.maximum_concurrency, "scalingConfig.maximumConcurrency",
-                   MAXIMUM_CONCURRENCY_MIN, MAXIMUM_CONCURRENCY_MAX)
+            check_int(config.maximum_concurrency, "scalingConfig.maximumConcurrency",
+                      MAXIMUM_CONCURRENCY_MIN, MAXIMUM_CONCURRENCY_MAX)
     else:
         if config.starting_position not in STARTING_POSITIONS:
             raise validation_error(config.starting_position, "startingPosition",
@@ -192,14 +184,14 @@ def validate(config):
         if config.starting_position == "AT_TIMESTAMP" and config.starting_position_timestamp is None:
             raise InvalidParameterValueException(
                 "StartingPositionTimestamp must be provided when StartingPosition is AT_TIMESTAMP.")
-        _range(config.parallelization_factor, "parallelizationFactor", 1, PARALLELIZATION_MAX)
-        _range(config.maximum_retry_attempts, "maximumRetryAttempts", -1, RETRY_ATTEMPTS_MAX)
-        _range(config.maximum_record_age_in_seconds, "maximumRecordAgeInSeconds", -1, RECORD_AGE_MAX_S)
+        check_int(config.parallelization_factor, "parallelizationFactor", 1, PARALLELIZATION_MAX)
+        check_int(config.maximum_retry_attempts, "maximumRetryAttempts", -1, RETRY_ATTEMPTS_MAX)
+        check_int(config.maximum_record_age_in_seconds, "maximumRecordAgeInSeconds", -1, RECORD_AGE_MAX_S)
         if 0 <= config.maximum_record_age_in_seconds < RECORD_AGE_MIN_S:
             raise InvalidParameterValueException(
                 f"Invalid MaximumRecordAgeInSeconds value {config.maximum_record_age_in_seconds}: "
                 f"it must be -1 or between {RECORD_AGE_MIN_S} and {RECORD_AGE_MAX_S}.")
-        _range(config.tumbling_window_in_seconds, "tumblingWindowInSeconds", 0, TUMBLING_WINDOW_MAX_S)
+        check_int(config.tumbling_window_in_seconds, "tumblingWindowInSeconds", 0, TUMBLING_WINDOW_MAX_S)
         if config.on_failure is not None and source_kind_of_destination(config.on_failure) is None:
             raise InvalidParameterValueException(
                 "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure"
