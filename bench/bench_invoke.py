@@ -113,19 +113,33 @@ def pipe_round_trips(count):
 
 
 def environment_creations(count, warm_median_s):
-    """Cold invoke wall time of fresh functions with an empty module, minus a warm invoke."""
+    """Cold invoke wall time of fresh functions with an empty module, minus a warm invoke;
+    and the CPU a new environment costs: the kernel's thread, the environment's process up
+    to its first answer, the zygote (which forks the next spare after the hand-over)."""
     with lambdakit.Runtime(clock="real") as rt:
         for i in range(count + 1):
             rt.create_function(f"cold{i}", HANDLER, memory_size=MEMORY_MB)
         rt.invoke("cold0", EVENT)  # the zygote's own start-up is paid once per Runtime
-        walls, inits = [], []
+        zygote = rt._zygote.process.pid
+        walls, inits, kernel_ms, env_ms = [], [], [], []
+        zygote_start = _cpu_ns(zygote)
         for i in range(1, count + 1):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             result = rt.invoke(f"cold{i}", EVENT)
             walls.append(time.perf_counter() - start - warm_median_s)
+            kernel_ms.append((time.thread_time() - cpu) * 1000.0)
+            env_cpu = _cpu_ns(rt.environments(f"cold{i}")[0].pid)
+            if env_cpu is not None:
+                env_ms.append(env_cpu / 1e6)
             inits.append(result.init_ms / 1000.0)
             rt.delete_function(f"cold{i}")
-    return walls, inits
+        zygote_ms = None if zygote_start is None else (_cpu_ns(zygote) - zygote_start) / count / 1e6
+    cpu = f"CPU per environment: kernel {statistics.median(kernel_ms):.1f} ms"
+    if env_ms:
+        cpu += f", environment {statistics.median(env_ms):.1f} ms"
+    if zygote_ms is not None:
+        cpu += f", zygote {zygote_ms:.1f} ms"
+    return walls, inits, cpu
 
 
 def fresh_interpreters(count):
@@ -154,8 +168,8 @@ def main():
     _line("bare pipe round trip between two processes", pipe_round_trips(args.invokes))
 
     print(f"environment creation ({args.environments} environments; target <= 10 ms median)")
-    walls, inits = environment_creations(args.environments, _summary(real)[0] / 1000.0)
-    _line("cold minus warm invoke, empty module", walls)
+    walls, inits, cpu = environment_creations(args.environments, _summary(real)[0] / 1000.0)
+    _line("cold minus warm invoke, empty module", walls, cpu)
     _line("  of which Init Duration (REPORT)", inits)
     _line("fresh `python -c pass`", fresh_interpreters(20))
 
