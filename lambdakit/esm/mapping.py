@@ -95,12 +95,8 @@ def from_settings(function_arn, event_source_arn, settings):
     nested members in AWS's shape: scaling_config={"MaximumConcurrency": 5},
     destination_config={"OnFailure": {"Destination": ARN}}, filter_criteria={"Filters": [...]})."""
     kind = source_kind(event_source_arn)
-    if kind == SQS:
-        for name, member in _STREAM_ONLY.items():
-            if settings.get(name) is not None:
-                raise InvalidParameterValueException(
-                    f"Unsupported {member} parameter for given event source mapping type.")
-    elif settings.get("scaling_config") is not None:
+    _refuse_stream_only(kind, settings)
+    if kind != SQS and settings.get("scaling_config") is not None:
         raise InvalidParameterValueException("Unsupported ScalingConfig parameter for given event source mapping type.")
     values = {"event_source_arn": event_source_arn, "function_arn": function_arn}
     values.update(_members(settings))
@@ -119,12 +115,16 @@ def changes_from_settings(config, settings):
         if settings.get(fixed) is not None:
             raise InvalidParameterValueException(
                 f"Unsupported {_member_name(fixed)} parameter for UpdateEventSourceMapping.")
-    if config.kind == SQS:
+    _refuse_stream_only(config.kind, settings)
+    return _members(settings)
+
+
+def _refuse_stream_only(kind, settings):
+    if kind == SQS:
         for name, member in _STREAM_ONLY.items():
             if settings.get(name) is not None:
                 raise InvalidParameterValueException(
                     f"Unsupported {member} parameter for given event source mapping type.")
-    return _members(settings)
 
 
 def _member_name(name):
