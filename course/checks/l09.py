@@ -1,12 +1,11 @@
-"""Checks for lesson 9, queues and streams."""
+"""Checks for lesson 9, queues and streams, on the runtime's own event source mappings."""
 
 import json
+from collections import Counter
 
 from lambdakit import billing
 from lambdakit.course.checking import as_decimal, deployed, handler_source
-from lambdakit.course.esm import poll_sqs, replay_shard
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.events import kinesis_event
 from lambdakit.pricing import to_cents
 
 POISON = (17, 42, 81)
@@ -22,6 +21,15 @@ def lambda_handler(event, context):
 """
 
 
+def _drain(sqs, url):
+    found = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [m["Body"] for m in messages]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+    return found
+
+
 @exercise("9.1")
 def partial_batch(code):
     code = handler_source(code)
@@ -29,31 +37,45 @@ def partial_batch(code):
         sqs = lam.local_aws(kernel_env=False).client("sqs")
         dlq = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue = sqs.create_queue(QueueName="orders", Attributes={"RedrivePolicy": json.dumps(
+        queue = sqs.create_queue(QueueName="orders", Attributes={"VisibilityTimeout": "30", "RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bodies = {}
         for n in range(100):
-            sqs.send_message(QueueUrl=queue, MessageBody=f"POISON-{n}" if n in POISON else f"order-{n}")
-        run = poll_sqs(lam, sqs, queue, "orders-partial", report_batch_item_failures=True, dead_letter_url=dlq)
-    poison = sorted(f"POISON-{n}" for n in POISON)
-    failed_batches = sum(not b.ok for b in run.batches)
+            body = f"POISON-{n}" if n in POISON else f"order-{n}"
+            bodies[sqs.send_message(QueueUrl=queue, MessageBody=body)["MessageId"]] = body
+        mapping = lam.create_event_source_mapping("orders-partial", arn, batch_size=10,
+                                                  function_response_types=["ReportBatchItemFailures"])
+        lam.advance(minutes=5)
+        attempts = list(lam.event_source_mapping(mapping["UUID"]).attempts)
+        lam.update_event_source_mapping(mapping["UUID"], enabled=False)
+        dead_letters = _drain(sqs, dlq)
+    failed_batches = sum(a.outcome == "error" for a in attempts)
     expect(failed_batches == 0, f"{failed_batches} invocations failed as a whole.",
            "Catch the exception around process(body) for each record, so one bad record does not fail the batch.")
-    expect(sorted(run.dead_letters) == poison,
-           f"the dead-letter queue holds {len(run.dead_letters)} messages: {sorted(run.dead_letters)[:6]}...",
+    poison = sorted(f"POISON-{n}" for n in POISON)
+    expect(sorted(dead_letters) == poison,
+           f"the dead-letter queue holds {len(dead_letters)} messages: {sorted(dead_letters)[:6]}...",
            "Report exactly the records whose processing raised, by their messageId.")
+    done = Counter(bodies[item] for a in attempts for item in a.items if item not in a.failed)
     good = {f"order-{n}": 1 for n in range(100) if n not in POISON}
-    expect({k: v for k, v in run.processed.items() if k.startswith("order-")} == good,
-           "some good messages were not processed exactly once.",
-           "Do not report records that succeeded.")
-    return f"{len(run.batches)} batches; exactly the 3 poison pills in the DLQ; 97 orders processed once each"
+    expect({k: v for k, v in done.items() if k.startswith("order-")} == good,
+           "some good messages were not processed exactly once.", "Do not report records that succeeded.")
+    return f"{len(attempts)} batches; exactly the 3 poison pills in the DLQ; 97 orders processed once each"
 
 
 def _shard_truth():
-    shard = kinesis_event([{"sensor": n, "temperature": None if n == 14 else 20.5} for n in range(30)],
-                          now="2026-01-01T00:00:00Z")
     with deployed(SENSORS, "sensors") as lam:
-        run = replay_shard(lam, "sensors", shard, batch_size=10, max_retries=2)
-    return len(run.batches), len(run.to_destination)
+        stream = lam.kinesis_stream("sensors")
+        for n in range(30):
+            stream.put_record(json.dumps({"sensor": n, "temperature": None if n == 14 else 20.5}), "site-1")
+        mapping = lam.create_event_source_mapping("sensors", stream.arn, starting_position="TRIM_HORIZON",
+                                                  batch_size=10, maximum_retry_attempts=2)
+        lam.advance(minutes=10)
+        found = lam.event_source_mapping(mapping["UUID"])
+        attempts, discarded = len(found.attempts), sum(len(items) for _, items, _ in found.discarded)
+        lam.update_event_source_mapping(mapping["UUID"], enabled=False)
+    return attempts, discarded
 
 
 @exercise("9.2")
