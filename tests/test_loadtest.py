@@ -129,3 +129,18 @@ def test_options_are_checked_before_anything_is_sent(virtual, options, message):
 def test_an_unknown_function_is_refused_before_anything_is_sent(virtual):
     with pytest.raises(lambdakit.ResourceNotFoundException):
         load_test("nope", concurrency=1, n=1, runtime=virtual)
+
+
+def test_the_live_display_ends_on_the_text_twin(virtual, monkeypatch):
+    import html
+
+    from lambdakit.widgets import loadtest as live
+
+    shown = []
+    monkeypatch.setattr(live, "display", shown.append)
+    virtual.create_function("api", TAKES_100_MS)
+    test = load_test("api", concurrency=1, n=3, runtime=virtual, display=False)
+    live.show(test, 0.01)
+    ((bar, label),) = [box.children for box in shown]
+    assert (bar.value, bar.max, bar.bar_style) == (3, 3, "success")
+    assert html.unescape(label.value) == f"<pre>{test.result().text()}</pre>"
