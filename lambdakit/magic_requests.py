@@ -288,6 +288,19 @@ def _json(text, what):
                            "(in a magic line, put the JSON in single quotes)") from None
 
 
+def _event(text):
+    """`--event TEXT` as (payload, variable): JSON is the event itself; a name that is not JSON
+    names a notebook variable, looked up when the magic runs."""
+    if text is None:
+        return None, None
+    if text.isidentifier():
+        try:
+            return json.loads(text), None  # JSON words: true, false, null, NaN
+        except json.JSONDecodeError:
+            return None, text
+    return _json(text, "request body"), None
+
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?")
 _MS_PER_UNIT = {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60, "h": 3600}
 
@@ -373,15 +386,8 @@ def invoke(args):
                            f"not {' and '.join(sources)}")
     if args.asynchronous and args.dry_run:
         raise CommandError("%lambda invoke: give one of --async, --dry-run")
-    payload, variable = None, None
-    if args.event is not None:
-        try:
-            payload = json.loads(args.event)
-        except json.JSONDecodeError:
-            if not args.event.isidentifier():
-                payload = _json(args.event, "request body")
-            variable = args.event
-    elif args.event_file is not None:
+    payload, variable = _event(args.event)
+    if args.event_file is not None:
         payload = _json(_read(args.event_file), f"the event file {args.event_file}")
     elif args.template is not None:
         payload = _generated_event(args.template)
@@ -525,14 +531,7 @@ def tune(args):
         raise CommandError("%lambda tune: --weight must be from 0 to 1")
     if args.threads < 1:
         raise CommandError("%lambda tune: --threads must be at least 1")
-    payload, variable = None, None
-    if args.event is not None:
-        try:
-            payload = json.loads(args.event)
-        except json.JSONDecodeError:
-            if not args.event.isidentifier():
-                payload = _json(args.event, "request body")
-            variable = args.event
+    payload, variable = _event(args.event)
     return Tune(args.name, sizes, payload, variable, args.invocations, args.strategy, args.weight,
                 args.threads)
 
