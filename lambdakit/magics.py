@@ -170,9 +170,7 @@ def concurrency(request, shell):
 @action(requests.Bill)
 def bill(request, shell):
     from .billing import Bill
-    runtime = default.default_runtime()
-    if request.name is not None:
-        runtime.get_function_configuration(request.name)
+    runtime = _runtime_of(request.name)
     records = [r for r in runtime.records if request.name in (None, r.function)]
     if request.dashboard:
         from .widgets.billing import BillingDashboard
@@ -189,8 +187,7 @@ def tune(request, shell):
     from .tuning import PowerTuningError, power_tune
     from .widgets.tuning import PowerTuningChart, TuningProgress
     payload = _event(request, shell, "tune")
-    runtime = default.default_runtime()
-    runtime.get_function_configuration(request.name)  # an unknown function fails before the bar shows
+    runtime = _runtime_of(request.name)  # an unknown function fails before the bar shows
     progress = TuningProgress(request.name, len(request.memory_sizes) * request.invocations)
     display(progress)
     try:
