@@ -17,7 +17,7 @@ from .channel import Channel
 # How often the watchdog looks at busy environments' clocks and memory. An invocation
 # shorter than this is never sampled: the environment reports its own peak at the end.
 WATCH_INTERVAL_S = 0.005
-# How the zygote is started: `python -c LAUNCH PACKAGE_DIR SOCKET_FD`, with a bare
+# How the zygote is started: `python -c LAUNCH PACKAGE_DIR SOCKET_FD NAMESPACES`, with a bare
 # `lambdakit` package so that the kernel-side package (and what it imports) stays out of it.
 LAUNCH = """
 import sys, types
@@ -25,7 +25,7 @@ package = types.ModuleType("lambdakit")
 package.__path__ = [sys.argv[1]]
 sys.modules["lambdakit"] = package
 from lambdakit.runtime import zygote
-zygote.main(int(sys.argv[2]))
+zygote.main(int(sys.argv[2]), sys.argv[3] == "1")
 """
 # Exit statuses the zygote reported and nobody has collected yet, kept for a while.
 EXITS_KEPT = 1_000
@@ -55,11 +55,12 @@ def exit_text(wait_status):
 class Zygote:
     """The service's handle on the zygote process."""
 
-    def __init__(self, env, log_path):
+    def __init__(self, env, log_path, namespaces):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, _PACKAGE_DIR, str(theirs.fileno())],
+                [sys.executable, "-c", LAUNCH, _PACKAGE_DIR, str(theirs.fileno()),
+                 "1" if namespaces else "0"],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, start_new_session=True)
         theirs.close()

@@ -61,8 +61,7 @@ def _enter_mount_namespace():
 
 def isolate_filesystem(spec):
     """Give the process Lambda's file-system layout; return the task root it should use."""
-    if spec["namespaces"]:
-        _enter_mount_namespace()
+    if spec["namespaces"]:  # prepare() has entered a mount namespace of its own
         _bind(spec["code_dir"], TASK_ROOT)
         if spec["layer_dirs"]:
             _mount("tmpfs", LAYERS_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
@@ -121,12 +120,14 @@ def apply_limits(spec):
     resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
 
 
-def prepare():
+def prepare(namespaces):
     """What every environment does first, before it knows its function (a spare does it
-    while it waits): its own session, an ordinary scheduling policy, no stdin, and on
-    Linux an anonymous file for fds 1 and 2 (C extensions, subprocesses). Returns that
-    file's descriptor, or None where there is no memfd."""
+    while it waits): its own session and mount namespace, an ordinary scheduling policy,
+    no stdin, and on Linux an anonymous file for fds 1 and 2 (C extensions, subprocesses).
+    Returns that file's descriptor, or None where there is no memfd."""
     os.setsid()
+    if namespaces:
+        _enter_mount_namespace()  # half a millisecond: the mount table is copied
     if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
         # A kernel run with a real-time policy: an environment is an ordinary process (and a
         # real-time one could not join a CPU-limited cgroup).

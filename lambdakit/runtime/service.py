@@ -104,7 +104,7 @@ class Runtime:
     def _start_zygote(self):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        return Zygote(env, os.path.join(self.state_dir, "zygote.log"))
+        return Zygote(env, os.path.join(self.state_dir, "zygote.log"), self._namespaces)
 
     @property
     def isolation(self):

@@ -54,13 +54,13 @@ def run_environment(spec, fd, prepared):
         os._exit(1)
 
 
-def serve(sock):
+def serve(sock, namespaces):
     wakeup_r, wakeup_w = os.pipe()
     os.set_blocking(wakeup_w, False)
     signal.set_wakeup_fd(wakeup_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     inherited = (sock.fileno(), wakeup_r, wakeup_w)
-    spare = _fork_spare(inherited)
+    spare = _fork_spare(inherited, namespaces)
     while True:
         try:
             ready, _, _ = select.select([sock, wakeup_r], [], [])
@@ -83,15 +83,15 @@ def serve(sock):
             try:
                 socket.send_fds(spare[1], [message], fds)
             except OSError:  # the spare is gone (killed from outside): fork one now
-                spare = _fork_spare(inherited)
+                spare = _fork_spare(inherited, namespaces)
                 socket.send_fds(spare[1], [message], fds)
             spare[1].close()
             os.close(fds[0])
             sock.send(pickle.dumps(("spawned", env_id, spare[0])))
-            spare = _fork_spare(inherited)
+            spare = _fork_spare(inherited, namespaces)
 
 
-def _fork_spare(inherited):
+def _fork_spare(inherited, namespaces):
     """Fork the next environment before it is asked for, so a cold start does not wait for
     fork() (which takes milliseconds here). It waits for its spec and pipe, then starts."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -103,7 +103,7 @@ def _fork_spare(inherited):
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
-            prepared = sandbox.prepare()
+            prepared = sandbox.prepare(namespaces)
         except BaseException as e:  # reported on the environment's pipe once it has one
             prepared = e
         try:
@@ -144,7 +144,7 @@ def _load_whole_package(name):
         raise AttributeError(f"module 'lambdakit' has no attribute {name!r}") from None
 
 
-def main(fd):
+def main(fd, namespaces):
     package = sys.modules["lambdakit"]
     package.work = envtime.work  # `from lambdakit import work` in handler code
     package.__getattr__ = _load_whole_package
@@ -152,4 +152,4 @@ def main(fd):
     # so it does not copy their pages in each child.
     gc.disable()
     gc.freeze()
-    serve(socket.socket(fileno=fd))
+    serve(socket.socket(fileno=fd), namespaces)
