@@ -203,22 +203,33 @@ class JsonFormatter(logging.Formatter):
         return _LOG_JSON.encode({k: v for k, v in fields.items() if v is not None}) + "\n"
 
 
-def setup_logging(stream, log_format):
-    logging.Formatter.converter = staticmethod(time.gmtime)  # AWS logs in UTC
-    handler = logging.StreamHandler(stream)
+def prepare_output():
+    """Before the environment knows its function (a spare does this while it waits):
+    capture stdout and stderr, and give the root logger its handler, formatless yet.
+    Returns (capture, handler) for Environment."""
+    capture = OutputCapture(0, None)
+    sys.stdout = CaptureStream(capture, 1)
+    sys.stderr = CaptureStream(capture, 2)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.terminator = ""
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+    return capture, handler
+
+
+def configure_logging(handler, log_format):
+    """The function's log format, and the level AWS_LAMBDA_LOG_LEVEL asks for (WARNING, as
+    Python's default, when unset)."""
+    logging.Formatter.converter = staticmethod(time.gmtime)  # AWS logs in UTC (virtual time too)
     if log_format == "JSON":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(
             "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
             "%Y-%m-%dT%H:%M:%S"))
-    handler.terminator = ""
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
     if level:
-        root.setLevel({"TRACE": "DEBUG"}.get(level.upper(), level.upper()))
+        logging.getLogger().setLevel({"TRACE": "DEBUG"}.get(level.upper(), level.upper()))
 
 
 def marshal(encoder, response):
@@ -234,15 +245,15 @@ def marshal(encoder, response):
 class Environment:
     """The in-process half of one execution environment."""
 
-    def __init__(self, channel, spec, fd_file):
+    def __init__(self, channel, spec, fd_file, output=None):
         self.channel, self.spec = channel, spec
         self.pid = os.getpid()
         self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["vcpus"])
         self.clock.install()
-        self.output = OutputCapture(spec["log_limit"], fd_file)
-        sys.stdout = CaptureStream(self.output, 1)
-        sys.stderr = CaptureStream(self.output, 2)
-        setup_logging(sys.stdout, spec["log_format"])
+        self.output, log_handler = output or prepare_output()
+        self.output.limit, self.output.fd_file = spec["log_limit"], fd_file
+        self.output.reset()
+        configure_logging(log_handler, spec["log_format"])
         self.handler = None
         self.encoder = Encoder(os.environ.get("AWS_EXECUTION_ENV"))
         self.cpu_mark_ms, self.base_rss_kb = self._usage()

@@ -33,13 +33,15 @@ MAX_MESSAGE = 1 << 20
 
 
 def run_environment(spec, fd, prepared):
-    """In the forked child: become the environment and never return."""
+    """In the forked child: become the environment and never return. `prepared` is what
+    the spare set up while it waited: (output descriptor, (capture, log handler))."""
     try:
         if isinstance(prepared, BaseException):
             raise prepared
-        out, task_root = sandbox.enter(spec, prepared)
+        out, output = prepared
+        out, task_root = sandbox.enter(spec, out)
         sys.path[:] = [task_root, *spec["layer_paths"], *spec["sys_path"]]
-        env = bootstrap.Environment(Channel.from_fd(fd), spec, out)
+        env = bootstrap.Environment(Channel.from_fd(fd), spec, out, output)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die
         try:
             Channel.from_fd(fd).send(("sandbox_error", f"{type(e).__name__}: {e}"))
@@ -103,7 +105,7 @@ def _fork_spare(inherited, namespaces):
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
-            prepared = sandbox.prepare(namespaces)
+            prepared = sandbox.prepare(namespaces), bootstrap.prepare_output()
         except BaseException as e:  # reported on the environment's pipe once it has one
             prepared = e
         try:
