@@ -1,10 +1,12 @@
 """Shared fixtures: local runtimes that are closed after each test, and proof that closing
-them left no process behind."""
+them left no process behind; a real IPython shell for the magics."""
 
 import os
 import time
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
 
 import lambdakit
 
@@ -64,3 +66,27 @@ def virtual(make_runtime):
 def real(make_runtime):
     """A runtime on the real clock."""
     return make_runtime(clock="real")
+
+
+class RaisingShell(InteractiveShell):
+    """An InteractiveShell whose cells raise what they raised, so tests see it."""
+
+    def run_cell(self, *args, **kwargs):
+        result = super().run_cell(*args, **kwargs)
+        result.raise_error()
+        return result
+
+
+@pytest.fixture(scope="module")
+def shell():
+    """A real InteractiveShell, history off, with `%load_ext lambdakit` done; the variables
+    the extension sets in os.environ are taken back afterwards."""
+    environ = dict(os.environ)
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = RaisingShell.instance(config=config)
+    shell.run_line_magic("load_ext", "lambdakit")
+    yield shell
+    RaisingShell.clear_instance()
+    os.environ.clear()
+    os.environ.update(environ)

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import lambdakit
 from lambdakit import default
@@ -34,25 +33,6 @@ FAILING = """\
 def lambda_handler(event, context):
     return 1 / 0
 """
-
-
-class RaisingShell(InteractiveShell):
-    """An InteractiveShell whose cells raise what they raised, so tests see it."""
-
-    def run_cell(self, *args, **kwargs):
-        result = super().run_cell(*args, **kwargs)
-        result.raise_error()
-        return result
-
-
-@pytest.fixture(scope="module")
-def shell():
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = RaisingShell.instance(config=config)
-    shell.run_line_magic("load_ext", "lambdakit")
-    yield shell
-    RaisingShell.clear_instance()
 
 
 @pytest.fixture(autouse=True)

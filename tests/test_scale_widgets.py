@@ -17,9 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import lambdakit
 from lambdakit import default, widgets
@@ -422,25 +420,6 @@ def test_a_simulation_without_records_cannot_draw_a_timeline():
 
 
 # ------------------------------------------------------------ %lambda magics
-class RaisingShell(InteractiveShell):
-    """An InteractiveShell whose cells raise what they raised, so tests see it."""
-
-    def run_cell(self, *args, **kwargs):
-        result = super().run_cell(*args, **kwargs)
-        result.raise_error()
-        return result
-
-
-@pytest.fixture(scope="module")
-def shell():
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = RaisingShell.instance(config=config)
-    shell.run_line_magic("load_ext", "lambdakit")
-    yield shell
-    RaisingShell.clear_instance()
-
-
 @pytest.fixture(scope="module")
 def kernel_runtime():
     """The story, async events and a weighted alias, on the kernel's default runtime."""

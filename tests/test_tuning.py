@@ -291,30 +291,16 @@ def test_real_clock_cpu_bound_shape(real):
 # --- the notebook door: %lambda tune ---------------------------------------------------------
 
 @pytest.fixture
-def shell(fn):
-    """An InteractiveShell with the extension loaded and `fn` as the default runtime."""
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
+def shell(shell, fn):
+    """The shared shell (tests/conftest.py) with `fn` as the default runtime."""
     from lambdakit import default
 
-    class RaisingShell(InteractiveShell):
-        def run_cell(self, *args, **kwargs):
-            result = super().run_cell(*args, **kwargs)
-            result.raise_error()
-            return result
-
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = RaisingShell.instance(config=config)
     environ = dict(os.environ)
-    shell.run_line_magic("load_ext", "lambdakit")
     previous = default.set_default_runtime(fn)
     yield shell
     default.set_default_runtime(previous)
     os.environ.clear()
     os.environ.update(environ)
-    RaisingShell.clear_instance()
 
 
 def displayed(shell, source):
