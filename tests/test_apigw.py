@@ -25,13 +25,6 @@ needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is no
 ECHO = "def lambda_handler(event, context):\n    return {'statusCode': 200, 'body': __import__('json').dumps(event)}\n"
 
 
-@pytest.fixture
-def rt():
-    runtime = lambdakit.Runtime(clock="virtual")
-    yield runtime
-    runtime.close()
-
-
 def http(method, url, body=None, headers=None):
     """(status, headers, body bytes) for a request sent with urllib."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
@@ -135,10 +128,10 @@ FLASK_ROUTES = {
 
 
 @pytest.fixture
-def flask_api(rt):
+def flask_api(virtual):
     for name, code in FLASK_FUNCTIONS.items():
-        rt.create_function(name, code, timeout=30 if name == "data_processor_handler" else 3)
-    return rt.api_gateway(FLASK_ROUTES)
+        virtual.create_function(name, code, timeout=30 if name == "data_processor_handler" else 3)
+    return virtual.api_gateway(FLASK_ROUTES)
 
 
 @needs_curl
@@ -196,19 +189,19 @@ def test_flask_api_event_is_built_by_api_gateway(flask_api):
 
 
 @needs_curl
-def test_flask_scheduled(rt, flask_api):
+def test_flask_scheduled(virtual, flask_api):
     status, body = curl("-X", "POST", flask_api.url + "/lambda/scheduled", "-H", "Content-Type: application/json",
                         "-d", '{"source": "aws.events", "detail-type": "Scheduled Event"}')
     assert status == 200
     # Over HTTP the posted JSON is only the body: the event's source is not aws.events.
     assert json.loads(body) == {"message": "Scheduled task executed", "source": None, "detailType": None}
     # A schedule invokes the function with EventBridge's event, not through API Gateway.
-    direct = rt.invoke("scheduled_handler", scheduled_event("every-5-minutes")).result
+    direct = virtual.invoke("scheduled_handler", scheduled_event("every-5-minutes")).result
     assert json.loads(direct["body"])["source"] == "aws.events"
 
 
 @needs_curl
-def test_flask_error_success_and_failure(rt, flask_api):
+def test_flask_error_success_and_failure(virtual, flask_api):
     status, body = curl("-X", "POST", flask_api.url + "/lambda/error", "-H", "Content-Type: application/json",
                         "-d", '{"shouldFail": false}')
     assert (status, json.loads(body)) == (200, {"message": "Success: no error occurred"})
@@ -216,19 +209,19 @@ def test_flask_error_success_and_failure(rt, flask_api):
                         "-d", '{"shouldFail": true}')
     # An unhandled exception never reaches the client: API Gateway answers 502.
     assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
-    failed = [r for r in rt.records if r.function == "error_handler"][-1]
+    failed = [r for r in virtual.records if r.function == "error_handler"][-1]
     assert failed.outcome == "function_error" and failed.error_type == "RuntimeError"
 
 
 # ---------------------------------------------------------------- REST API, payload 1.0
-def test_rest_event_and_response_mapping(rt):
-    rt.create_function("echo", ECHO)
-    rt.create_function("shaped", '''
+def test_rest_event_and_response_mapping(virtual):
+    virtual.create_function("echo", ECHO)
+    virtual.create_function("shaped", '''
 def lambda_handler(event, context):
     return {"statusCode": 201, "headers": {"X-Custom": "yes", "Content-Type": "text/plain"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "created"}
 ''')
-    api = rt.api_gateway({"ANY /items/{id}": "echo", "POST /items": "shaped"})
+    api = virtual.api_gateway({"ANY /items/{id}": "echo", "POST /items": "shaped"})
     assert api.url.endswith("/prod")
 
     status, _, body = http("PUT", api.url + "/items/a%20b?tag=x&tag=y&one=1", b'{"n": 1}',
@@ -251,16 +244,16 @@ def lambda_handler(event, context):
     assert headers["x-amzn-RequestId"] and headers["x-amz-apigw-id"]
 
 
-def test_rest_binary_bodies_both_ways(rt):
+def test_rest_binary_bodies_both_ways(virtual):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-    rt.create_function("image", '''
+    virtual.create_function("image", '''
 import base64
 def lambda_handler(event, context):
     data = base64.b64decode(event["body"]) if event["isBase64Encoded"] else event["body"].encode()
     return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
             "body": base64.b64encode(data[::-1]).decode(), "isBase64Encoded": True}
 ''')
-    api = rt.api_gateway({"POST /image": "image"}, binary_media_types=["image/png"])
+    api = virtual.api_gateway({"POST /image": "image"}, binary_media_types=["image/png"])
     status, _, body = http("POST", api.url + "/image", png, {"Content-Type": "image/png", "Accept": "image/png"})
     assert (status, body) == (200, png[::-1])
     # Without an Accept that matches a binary media type, REST APIs return the base64 text.
@@ -268,16 +261,16 @@ def lambda_handler(event, context):
     assert (status, base64.b64decode(body)) == (200, png[::-1])
 
 
-def test_rest_errors(rt):
-    rt.create_function("raises", "def lambda_handler(event, context):\n    raise KeyError('id')\n")
-    rt.create_function("object-body", "def lambda_handler(event, context):\n"
-                                      "    return {'statusCode': 200, 'body': {'message': 'hi'}}\n")
-    rt.create_function("too-slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(2)\n",
-                       timeout=1)
-    rt.create_function("throttled", ECHO)
-    rt.put_function_concurrency("throttled", 0)
-    api = rt.api_gateway({"GET /raises": "raises", "GET /object-body": "object-body",
-                          "GET /too-slow": "too-slow", "GET /throttled": "throttled"})
+def test_rest_errors(virtual):
+    virtual.create_function("raises", "def lambda_handler(event, context):\n    raise KeyError('id')\n")
+    virtual.create_function("object-body", "def lambda_handler(event, context):\n"
+                                           "    return {'statusCode': 200, 'body': {'message': 'hi'}}\n")
+    virtual.create_function("too-slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(2)\n",
+                            timeout=1)
+    virtual.create_function("throttled", ECHO)
+    virtual.put_function_concurrency("throttled", 0)
+    api = virtual.api_gateway({"GET /raises": "raises", "GET /object-body": "object-body",
+                               "GET /too-slow": "too-slow", "GET /throttled": "throttled"})
     internal = {"message": "Internal server error"}
     for path, expected in [("/raises", 502), ("/object-body", 502), ("/too-slow", 502), ("/throttled", 500)]:
         status, headers, body = http("GET", api.url + path)
@@ -292,18 +285,18 @@ def test_rest_errors(rt):
     assert reasons["/raises"] == "Lambda function error: KeyError"
 
 
-def test_rest_integration_timeout_on_the_virtual_clock(rt):
-    rt.create_function("slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(40)\n"
-                               "    return {'statusCode': 200, 'body': 'done'}\n", timeout=60)
-    rt.create_function("just-in-time", "import time\ndef lambda_handler(event, context):\n    time.sleep(28)\n"
-                                       "    return {'statusCode': 200, 'body': 'done'}\n", timeout=60)
-    api = rt.api_gateway({"GET /slow": "slow", "GET /just-in-time": "just-in-time"})
+def test_rest_integration_timeout_on_the_virtual_clock(virtual):
+    virtual.create_function("slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(40)\n"
+                                    "    return {'statusCode': 200, 'body': 'done'}\n", timeout=60)
+    virtual.create_function("just-in-time", "import time\ndef lambda_handler(event, context):\n    time.sleep(28)\n"
+                                            "    return {'statusCode': 200, 'body': 'done'}\n", timeout=60)
+    api = virtual.api_gateway({"GET /slow": "slow", "GET /just-in-time": "just-in-time"})
     status, _, body = http("GET", api.url + "/slow")
     assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})
     status, _, body = http("GET", api.url + "/just-in-time")
     assert (status, body) == (200, b"done")
     # The function ran to its end all the same: Lambda does not stop it when API Gateway gives up.
-    assert [r.outcome for r in rt.records if r.function == "slow"] == ["ok"]
+    assert [r.outcome for r in virtual.records if r.function == "slow"] == ["ok"]
 
 
 def test_integration_timeout_on_the_real_clock():
@@ -317,18 +310,18 @@ def test_integration_timeout_on_the_real_clock():
 
 
 # ---------------------------------------------------------------- HTTP API, payload 2.0
-def test_http_api_event_and_lenient_responses(rt):
-    rt.create_function("echo", ECHO)
-    rt.create_function("plain", "def lambda_handler(event, context):\n    return {'hello': 'world'}\n")
-    rt.create_function("binary", '''
+def test_http_api_event_and_lenient_responses(virtual):
+    virtual.create_function("echo", ECHO)
+    virtual.create_function("plain", "def lambda_handler(event, context):\n    return {'hello': 'world'}\n")
+    virtual.create_function("binary", '''
 import base64
 def lambda_handler(event, context):
     data = base64.b64decode(event["body"]) if event["isBase64Encoded"] else event["body"].encode()
     return {"statusCode": 200, "body": base64.b64encode(data + b"!").decode(), "isBase64Encoded": True,
             "cookies": ["session=1"]}
 ''')
-    api = rt.api_gateway({"GET /users/{id}": "echo", "GET /plain": "plain", "POST /binary": "binary"},
-                         kind="http")
+    api = virtual.api_gateway({"GET /users/{id}": "echo", "GET /plain": "plain", "POST /binary": "binary"},
+                              kind="http")
     assert api.url == f"http://127.0.0.1:{api.port}"
 
     status, _, body = http("GET", api.url + "/users/42?a=1&a=2", headers={"Cookie": "c=3; d=4", "X-Mixed": "v"})
@@ -348,11 +341,11 @@ def lambda_handler(event, context):
     assert (status, body, headers["Set-Cookie"]) == (200, b"\x00\xff!", "session=1")
 
 
-def test_http_api_errors_and_timeout(rt):
-    rt.create_function("raises", "def lambda_handler(event, context):\n    raise ValueError('no')\n")
-    rt.create_function("slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(31)\n",
-                       timeout=60)
-    api = rt.api_gateway({"GET /raises": "raises", "GET /slow": "slow"}, kind="http")
+def test_http_api_errors_and_timeout(virtual):
+    virtual.create_function("raises", "def lambda_handler(event, context):\n    raise ValueError('no')\n")
+    virtual.create_function("slow", "import time\ndef lambda_handler(event, context):\n    time.sleep(31)\n",
+                            timeout=60)
+    api = virtual.api_gateway({"GET /raises": "raises", "GET /slow": "slow"}, kind="http")
     assert http("GET", api.url + "/raises")[::2] == (500, b'{"message":"Internal Server Error"}')
     status, _, body = http("GET", api.url + "/slow")
     assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})
@@ -360,10 +353,10 @@ def test_http_api_errors_and_timeout(rt):
     assert (status, json.loads(body)) == (404, {"message": "Not Found"})
 
 
-def test_http_api_default_route(rt):
-    rt.create_function("echo", ECHO)
-    rt.create_function("special", "def lambda_handler(event, context):\n    return {'route': 'special'}\n")
-    api = rt.api_gateway({"$default": "echo", "GET /special": "special"}, kind="http")
+def test_http_api_default_route(virtual):
+    virtual.create_function("echo", ECHO)
+    virtual.create_function("special", "def lambda_handler(event, context):\n    return {'route': 'special'}\n")
+    api = virtual.api_gateway({"$default": "echo", "GET /special": "special"}, kind="http")
     assert json.loads(http("GET", api.url + "/special")[2]) == {"route": "special"}
     assert json.loads(http("DELETE", api.url + "/any/thing")[2])["routeKey"] == "$default"
 
@@ -396,16 +389,16 @@ def test_route_keys_are_checked():
         routes_from_specs(["GET /x"])
 
 
-def test_integration_timeout_limits(rt):
+def test_integration_timeout_limits(virtual):
     with pytest.raises(ValueError):
-        rt.api_gateway({"GET /": "f"}, integration_timeout_ms=30_000)
+        virtual.api_gateway({"GET /": "f"}, integration_timeout_ms=30_000)
     with pytest.raises(ValueError):
-        rt.api_gateway({"GET /": "f"}, kind="http", integration_timeout_ms=31_000)
+        virtual.api_gateway({"GET /": "f"}, kind="http", integration_timeout_ms=31_000)
 
 
-def test_in_process_requests_match_http(rt):
-    rt.create_function("hello_world_handler", FLASK_FUNCTIONS["hello_world_handler"])
-    api = rt.api_gateway({"POST /lambda/hello": "hello_world_handler"})
+def test_in_process_requests_match_http(virtual):
+    virtual.create_function("hello_world_handler", FLASK_FUNCTIONS["hello_world_handler"])
+    api = virtual.api_gateway({"POST /lambda/hello": "hello_world_handler"})
     response = api.request("POST", "/lambda/hello", json_body={"name": "notebook"})
     assert response.status == 200
     assert json.loads(response.body)["message"] == "Hello, notebook!"

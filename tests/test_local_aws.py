@@ -15,7 +15,6 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-import lambdakit
 from lambdakit.aws import LOOP_LIMIT
 from lambdakit.events.eventbridge import scheduled_event
 from loopback import listening_addresses
@@ -195,15 +194,8 @@ LOG_TABLE = "FileProcessingLog"
 
 
 @pytest.fixture
-def rt():
-    runtime = lambdakit.Runtime(clock="virtual")
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def aws(rt):
-    return rt.local_aws()
+def aws(virtual):
+    return virtual.local_aws()
 
 
 def jpeg(width=640, height=480, color=(200, 40, 40)):
@@ -230,17 +222,17 @@ def keys(aws, bucket, prefix=""):
 
 
 # ------------------------------------------------------------------ endpoints and credentials
-def test_kernel_and_handlers_reach_moto_with_dummy_credentials_only(rt, monkeypatch):
+def test_kernel_and_handlers_reach_moto_with_dummy_credentials_only(virtual, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEYOFALEARNER")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
     monkeypatch.setenv("AWS_PROFILE", "production")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.example.com")
-    aws = rt.local_aws()
+    aws = virtual.local_aws()
     assert aws.url.startswith("http://127.0.0.1:")
     assert os.environ["AWS_ENDPOINT_URL"] == aws.url
     assert os.environ["AWS_ACCESS_KEY_ID"] == "ASIALAMBDAKITLOCAL00"
     assert "AWS_PROFILE" not in os.environ and "AWS_ENDPOINT_URL_S3" not in os.environ
-    rt.create_function("whoami", '''
+    virtual.create_function("whoami", '''
 import os, boto3
 def lambda_handler(event, context):
     sts = boto3.client("sts").get_caller_identity()
@@ -249,25 +241,25 @@ def lambda_handler(event, context):
 ''')
     import boto3
     boto3.client("s3").create_bucket(Bucket="made-in-the-kernel")  # plain boto3, no endpoint_url
-    result = rt.invoke("whoami", {}).result
+    result = virtual.invoke("whoami", {}).result
     assert result == {"endpoint": aws.url, "key": "ASIALAMBDAKITLOCAL00", "account": "123456789012",
                       "buckets": ["made-in-the-kernel"]}
 
-    rt.close()
+    virtual.close()
     assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREALKEYOFALEARNER"
     assert os.environ["AWS_PROFILE"] == "production"
     assert os.environ["AWS_ENDPOINT_URL_S3"] == "https://s3.example.com"
     assert "AWS_ENDPOINT_URL" not in os.environ
-    assert "AWS_ENDPOINT_URL" not in rt.handler_environment
+    assert "AWS_ENDPOINT_URL" not in virtual.handler_environment
 
 
-def test_close_stops_the_server_process(rt):
-    aws = rt.local_aws()
-    assert rt.local_aws() is aws  # one per runtime
+def test_close_stops_the_server_process(virtual):
+    aws = virtual.local_aws()
+    assert virtual.local_aws() is aws  # one per runtime
     port = int(aws.url.rsplit(":", 1)[1])
     process = aws._process
     assert process.poll() is None
-    rt.close()
+    virtual.close()
     assert aws.closed and process.poll() is not None
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
@@ -280,8 +272,8 @@ def test_the_server_listens_on_loopback_only(aws):
         assert response.status == 200
 
 
-def test_handlers_use_s3_dynamodb_sqs_and_sns_unchanged(rt, aws):
-    rt.create_function("services", '''
+def test_handlers_use_s3_dynamodb_sqs_and_sns_unchanged(virtual, aws):
+    virtual.create_function("services", '''
 import json, boto3
 s3 = boto3.client("s3")
 dynamodb = boto3.resource("dynamodb")
@@ -308,7 +300,7 @@ def lambda_handler(event, context):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                   Attributes={"RawMessageDelivery": "true"})
 
-    result = rt.invoke("services", {})
+    result = virtual.invoke("services", {})
 
     assert result.function_error is None, result.payload
     assert result.result == {"object": "hi"}
@@ -318,13 +310,13 @@ def lambda_handler(event, context):
     assert bodies == ["direct", "fan-out"]
 
 
-def test_seed_ec2_metrics_lab(rt, aws):
+def test_seed_ec2_metrics_lab(virtual, aws):
     ec2 = aws.client("ec2")
     started = ec2.run_instances(ImageId="ami-12c6146b", MinCount=5, MaxCount=5)["Instances"]
     ec2.stop_instances(InstanceIds=[i["InstanceId"] for i in started[:2]])
-    rt.create_function("EC2MonitoringFunction", SEED_EC2_METRICS, timeout=30)
+    virtual.create_function("EC2MonitoringFunction", SEED_EC2_METRICS, timeout=30)
 
-    result = rt.invoke("EC2MonitoringFunction", scheduled_event("EC2MonitoringSchedule"))
+    result = virtual.invoke("EC2MonitoringFunction", scheduled_event("EC2MonitoringSchedule"))
 
     body = json.loads(result.result["body"])
     assert result.result["statusCode"] == 200, body
@@ -337,16 +329,16 @@ def test_seed_ec2_metrics_lab(rt, aws):
 
 
 # ------------------------------------------------------------------ S3 notifications
-def test_seed_s3_logger_lab_filters_and_url_encoded_keys(rt, aws):
+def test_seed_s3_logger_lab_filters_and_url_encoded_keys(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="lambda-demo-bucket-unique-name")
     create_log_table(aws)
-    rt.create_function("S3ProcessorFunction", SEED_S3_LOGGER, timeout=30)
+    virtual.create_function("S3ProcessorFunction", SEED_S3_LOGGER, timeout=30)
     # The seed's trigger: all object create events, prefix uploads/, suffix .txt, set with boto3.
     s3.put_bucket_notification_configuration(
         Bucket="lambda-demo-bucket-unique-name",
         NotificationConfiguration={"LambdaFunctionConfigurations": [{
-            "LambdaFunctionArn": rt.get_function_configuration("S3ProcessorFunction")["FunctionArn"],
+            "LambdaFunctionArn": virtual.get_function_configuration("S3ProcessorFunction")["FunctionArn"],
             "Events": ["s3:ObjectCreated:*"],
             "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"},
                                                {"Name": "suffix", "Value": ".txt"}]}}}]})
@@ -362,23 +354,23 @@ def test_seed_s3_logger_lab_filters_and_url_encoded_keys(rt, aws):
     record = deliveries[0].event["Records"][0]
     assert record["eventName"] == "ObjectCreated:Put" and record["eventSource"] == "aws:s3"
     assert record["s3"]["object"]["size"] == 14
-    assert [r.invocation_type for r in rt.records] == ["Event", "Event"]
-    assert all(r.outcome == "ok" for r in rt.records)
+    assert [r.invocation_type for r in virtual.records] == ["Event", "Event"]
+    assert all(r.outcome == "ok" for r in virtual.records)
     items = logged_items(aws)
     assert sorted(items) == ["uploads/My Report 100%.txt", "uploads/test-file.txt"]
     assert items["uploads/test-file.txt"]["file_size"] == 14
     assert items["uploads/My Report 100%.txt"]["status"] == "processed"
 
 
-def test_thumbnail_lab_end_to_end_upload_thumbnail_then_logged(rt, aws):
+def test_thumbnail_lab_end_to_end_upload_thumbnail_then_logged(virtual, aws):
     """Upload -> the seed's thumbnail generator -> thumbnail in S3 -> the seed's logger ->
     DynamoDB item. The trigger's prefix keeps thumbnails/ out of the generator's own input,
     the fix AWS's tutorial teaches for seed 000's recursion bug."""
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="photos")
     create_log_table(aws)
-    rt.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
-    rt.create_function("logger", SEED_S3_LOGGER, timeout=30)
+    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
+    virtual.create_function("logger", SEED_S3_LOGGER, timeout=30)
     aws.add_s3_trigger("photos", "thumbnail", prefix="uploads/", suffix=".jpg")
     aws.add_s3_trigger("photos", "logger", prefix="thumbnails/")
 
@@ -394,22 +386,22 @@ def test_thumbnail_lab_end_to_end_upload_thumbnail_then_logged(rt, aws):
     assert Image.open(io.BytesIO(data)).size == (100, 75)  # thumbnail() keeps the aspect ratio
     item = logged_items(aws)["thumbnails/uploads/cat.jpg"]
     assert item["file_size"] == len(data) and item["bucket_name"] == "photos"
-    assert sorted(r.function for r in rt.records) == ["logger", "thumbnail"]
+    assert sorted(r.function for r in virtual.records) == ["logger", "thumbnail"]
 
 
-def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(rt, aws):
+def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(virtual, aws):
     """Seed 000's setup (trigger on s3:ObjectCreated:*, thumbnails written to the same bucket)
     loops; Lambda's loop detection lets 16 invocations run and drops the 17th event."""
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="my-photos")
-    rt.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
+    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
     aws.add_s3_trigger("my-photos", "thumbnail")
 
     s3.put_object(Bucket="my-photos", Key="photo.jpg", Body=jpeg())
     deliveries = aws.settle(timeout=120)
 
     assert LOOP_LIMIT == 16
-    assert len([r for r in rt.records if r.function == "thumbnail"]) == 16
+    assert len([r for r in virtual.records if r.function == "thumbnail"]) == 16
     assert [d.chain_count for d in deliveries] == list(range(1, 18))
     assert [d.dropped for d in deliveries] == [None] * 16 + ["RecursiveLoop"]
     assert len(keys(aws, "my-photos", "thumbnails/")) == 16
@@ -420,10 +412,10 @@ def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(rt, aws):
     assert "stopped a recursive loop" in str(loop)
 
 
-def test_each_upload_starts_its_own_chain(rt, aws):
+def test_each_upload_starts_its_own_chain(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="copies")
-    rt.create_function("copier", '''
+    virtual.create_function("copier", '''
 import boto3, urllib.parse
 s3 = boto3.client("s3")
 def lambda_handler(event, context):
@@ -444,10 +436,10 @@ def lambda_handler(event, context):
     assert not aws.loops
 
 
-def test_object_removed_event(rt, aws):
+def test_object_removed_event(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="logs")
-    rt.create_function("on-delete", "def lambda_handler(event, context):\n    return event\n")
+    virtual.create_function("on-delete", "def lambda_handler(event, context):\n    return event\n")
     aws.add_s3_trigger("logs", "on-delete", events=["s3:ObjectRemoved:*"], suffix=".log")
     s3.put_object(Bucket="logs", Key="old/app 1.log", Body=b"...")
     s3.put_object(Bucket="logs", Key="keep.txt", Body=b"...")
@@ -460,7 +452,7 @@ def test_object_removed_event(rt, aws):
     assert set(record["s3"]["object"]) == {"key", "sequencer"}  # no size or eTag for a delete
 
 
-def test_a_notification_for_a_missing_function_is_refused(rt, aws):
+def test_a_notification_for_a_missing_function_is_refused(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="orphans")
     missing = "arn:aws:lambda:us-east-1:123456789012:function:does-not-exist"
@@ -473,14 +465,15 @@ def test_a_notification_for_a_missing_function_is_refused(rt, aws):
     assert s3.get_bucket_notification_configuration(Bucket="orphans").get("LambdaFunctionConfigurations") is None
 
 
-def test_a_qualified_arn_invokes_that_alias(rt, aws):
-    rt.create_function("versioned", "def lambda_handler(event, context):\n    return context.invoked_function_arn\n",
-                       publish=True)
-    rt.create_alias("versioned", "live", "1")
+def test_a_qualified_arn_invokes_that_alias(virtual, aws):
+    virtual.create_function("versioned",
+                            "def lambda_handler(event, context):\n    return context.invoked_function_arn\n",
+                            publish=True)
+    virtual.create_alias("versioned", "live", "1")
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="aliased")
     aws.add_s3_trigger("aliased", "versioned", qualifier="live")
     s3.put_object(Bucket="aliased", Key="k", Body=b"")
     [delivery] = aws.settle()
     assert (delivery.function, delivery.qualifier) == ("versioned", "live")
-    assert [r.version for r in rt.records] == ["1"]
+    assert [r.version for r in virtual.records] == ["1"]
