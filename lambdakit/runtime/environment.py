@@ -2,6 +2,7 @@
 watched for their timeout and memory size, and killed when they overstep.
 """
 
+import collections
 import os
 import pickle
 import signal
@@ -67,14 +68,14 @@ class Zygote:
         self.sock = ours
         self._send_lock = threading.Lock()
         self._cond = threading.Condition()
-        self._spawned = {}
+        self._spares = collections.deque()  # (pid, socket to it), forked ahead by the zygote
         self._exits = {}
         threading.Thread(target=self._read, name="lambdakit-zygote", daemon=True).start()
 
     def _read(self):
         while True:
             try:
-                data = self.sock.recv(1 << 16)
+                data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
             except OSError:
                 data = b""
             if not data:
@@ -84,9 +85,12 @@ class Zygote:
                 return
             kind, key, value = pickle.loads(data)
             with self._cond:
-                (self._spawned if kind == "spawned" else self._exits)[key] = value
-                if len(self._exits) > EXITS_KEPT:  # statuses nobody asked for (spares, forgotten)
-                    del self._exits[next(iter(self._exits))]
+                if kind == "spare":
+                    self._spares.append((key, socket.socket(fileno=fds[0])))
+                else:
+                    self._exits[key] = value
+                    if len(self._exits) > EXITS_KEPT:  # statuses nobody asked for (forgotten)
+                        del self._exits[next(iter(self._exits))]
                 self._cond.notify_all()
 
     _closed = False
@@ -95,20 +99,36 @@ class Zygote:
     def alive(self):
         return not self._closed and self.process.poll() is None
 
-    def spawn(self, env_id, spec):
-        """Fork a new environment; return (pid, connection to it)."""
-        ours, theirs = socket.socketpair()
-        message = pickle.dumps(("spawn", env_id, spec))
-        with self._send_lock:
-            socket.send_fds(self.sock, [message], [theirs.fileno()])
-        theirs.close()
-        with self._cond:
-            if not self._cond.wait_for(lambda: env_id in self._spawned or self._closed, timeout=30):
-                raise RuntimeError("the environment zygote did not answer")
-            if self._closed and env_id not in self._spawned:
-                raise RuntimeError("the environment zygote has stopped")
-            pid = self._spawned.pop(env_id)
-        return pid, Channel(ours)
+    def spawn(self, spec):
+        """Hand a spare its environment's spec and pipe; return (pid, channel to it)."""
+        message = pickle.dumps(spec)
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self._spares or self._closed, timeout=30):
+                    raise RuntimeError("the environment zygote did not answer")
+                if not self._spares:
+                    raise RuntimeError("the environment zygote has stopped")
+                pid, control = self._spares.popleft()
+            ours, theirs = socket.socketpair()
+            try:
+                socket.send_fds(control, [message], [theirs.fileno()])
+            except OSError:  # that spare was killed from outside; the next one will do
+                ours.close()
+                continue
+            finally:
+                theirs.close()
+                control.close()
+                self._ask_for_spare()
+            return pid, Channel(ours)
+
+    def _ask_for_spare(self):
+        """The next spare, forked while this one starts (if the zygote has died, the next
+        spawn finds out and the service starts another zygote)."""
+        try:
+            with self._send_lock:
+                self.sock.send(pickle.dumps(("fork",)))
+        except OSError:
+            pass
 
     def wait_exit(self, pid, timeout=2.0):
         """The wait status of an environment process, once the zygote has reaped it."""
@@ -121,6 +141,10 @@ class Zygote:
             self._exits.pop(pid, None)
 
     def close(self):
+        with self._cond:
+            for _, control in self._spares:
+                control.close()  # a spare ends when its socket closes
+            self._spares.clear()
         try:
             # shutdown, not just close: the reader thread is blocked in recv() on this socket,
             # and until that returns the zygote would not see it closed.
@@ -218,7 +242,7 @@ class ExecutionEnvironment:
     def start(self, zygote, spec, cgroup):
         self.zygote, self.cgroup = zygote, cgroup
         spec["cgroup_procs"] = cgroup.procs_files if cgroup else []
-        self.pid, self.channel = zygote.spawn(self.id, spec)
+        self.pid, self.channel = zygote.spawn(spec)
         self.alive = True
 
     def receive(self):

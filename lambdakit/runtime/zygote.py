@@ -10,9 +10,10 @@ package (magics, widgets, plotting): fork time grows with the parent's memory, a
 page the child touches afterwards is copied. environment.LAUNCH starts it with a bare
 `lambdakit` package object whose submodules load on demand.
 
-Messages to the zygote: ("spawn", env_id, spec) with one descriptor attached.
-Messages from it: ("spawned", env_id, pid) and ("exited", pid, wait_status).
-One spare child is always forked ahead, waiting for the next spec.
+The zygote keeps one spare child forked ahead and gives the service its pid and a socket
+to it: ("spare", pid, None) with one descriptor attached. The service hands the spare its
+spec and its pipe directly, and asks the zygote for the next one with ("fork",). The
+zygote also reports ("exited", pid, wait_status) for every child it reaps.
 """
 
 import gc
@@ -62,7 +63,7 @@ def serve(sock, namespaces):
     signal.set_wakeup_fd(wakeup_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     inherited = (sock.fileno(), wakeup_r, wakeup_w)
-    spare = _fork_spare(inherited, namespaces)
+    _offer_spare(sock, inherited, namespaces)
     while True:
         try:
             ready, _, _ = select.select([sock, wakeup_r], [], [])
@@ -72,30 +73,23 @@ def serve(sock, namespaces):
             os.read(wakeup_r, 4096)
             _reap(sock)
         if sock in ready:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 1)
-            if not data:  # the service went away: so do we (it kills the environments)
-                spare[1].close()
-                try:
-                    os.waitpid(spare[0], 0)
-                except ChildProcessError:
-                    pass  # it had died already and was reaped
+            if not sock.recv(MAX_MESSAGE):
+                _wait_for_children()  # the service has ended them all (spares: by closing their sockets)
                 return
-            _, env_id, spec = pickle.loads(data)
-            message = pickle.dumps(spec)
-            try:
-                socket.send_fds(spare[1], [message], fds)
-            except OSError:  # the spare is gone (killed from outside): fork one now
-                spare = _fork_spare(inherited, namespaces)
-                socket.send_fds(spare[1], [message], fds)
-            spare[1].close()
-            os.close(fds[0])
-            sock.send(pickle.dumps(("spawned", env_id, spare[0])))
-            spare = _fork_spare(inherited, namespaces)
+            _offer_spare(sock, inherited, namespaces)  # ("fork",): a spare became an environment
+
+
+def _offer_spare(sock, inherited, namespaces):
+    """Fork a spare and give the service its pid and the socket to hand it its work on."""
+    pid, control = _fork_spare(inherited, namespaces)
+    socket.send_fds(sock, [pickle.dumps(("spare", pid, None))], [control.fileno()])
+    control.close()
 
 
 def _fork_spare(inherited, namespaces):
     """Fork the next environment before it is asked for, so a cold start does not wait for
-    fork() (which takes milliseconds here). It waits for its spec and pipe, then starts."""
+    fork() (which takes milliseconds here). It waits for its spec and pipe from the service,
+    then starts."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
@@ -113,12 +107,20 @@ def _fork_spare(inherited, namespaces):
         except OSError:
             data = b""
         if not data:
-            os._exit(0)  # the zygote has gone, and with it any need for this one
+            os._exit(0)  # the service has gone, and with it any need for this one
         theirs.close()
         gc.enable()
         run_environment(pickle.loads(data), fds[0], prepared)
     theirs.close()
     return pid, ours
+
+
+def _wait_for_children():
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
 
 
 def _reap(sock):
