@@ -6,9 +6,12 @@ Prints, in one run:
 - warm invoke through the Python API (`Runtime.invoke`), real clock and virtual clock,
   beside a direct Python call of the same handler and a bare pipe round trip between two
   processes (the floor for "one process per environment");
-- environment creation excluding user INIT (fork from the zygote, sandbox, runtime set-up,
-  import of an empty handler module: the wall time of a cold invoke minus a warm one),
-  beside a fresh `python -c pass`.
+- environment creation excluding user INIT (hand-over to a spare the zygote forked ahead,
+  cgroups, mounts, limits, runtime set-up, import of an empty handler module: the wall time
+  of a cold invoke minus a warm one), beside a fresh `python -c pass`.
+
+Wall times depend on what else the machine is doing (the header prints the load average);
+the CPU figures much less so.
 
 Functions run at 1,769 MB (one full vCPU): on the real clock each environment's cgroup
 limits its CPU to the memory size's share, as Lambda does, so at 128 MB (about 7% of a
