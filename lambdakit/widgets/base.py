@@ -1,4 +1,5 @@
-"""What the scale widgets share: a chart above a summary, whose text/plain is its text twin.
+"""What the widgets share: a text/plain that is their text twin, fixed trace uids; and for the
+scale widgets, a chart above a summary.
 
 Each scale widget is built from a frozen "facts" value (a timeline, a series, a split)
 that has a ``text()`` method: the twin nbval grades. The widget draws the same facts as a
@@ -64,7 +65,8 @@ def thin(items, most):
 
 
 class TextTwin:
-    """The widget's text/plain is ``self.facts.text()``, wherever IPython or nbval asks for it."""
+    """The widget's text/plain is ``self.text()``, wherever IPython or nbval asks for it; by
+    default the text of its ``facts``."""
 
     def text(self):
         return self.facts.text()

@@ -19,6 +19,7 @@ from .. import limits
 from ..billing import MONTH_S, monthly_bill, project_month
 from ..pricing import US_EAST_1, Charges, format_usd
 from ..records import THROTTLED
+from .base import TextTwin, fix_uids
 from .charts import chart, redraw
 
 COMPONENTS = tuple(f.name for f in fields(Charges))
@@ -128,9 +129,7 @@ def billing_figure(bills):
         figure.update_yaxes(tickprefix="$", rangemode="tozero", row=1, col=column)
     figure.update_layout(barmode="stack", height=330, margin=dict(l=10, r=10, t=40, b=10),
                          legend=dict(orientation="h", y=-0.15), template="none", plot_bgcolor="white")
-    for index, trace in enumerate(figure.data):  # fixed uids: the saved chart is the same every run
-        trace.uid = f"billing-{index}"
-    return figure
+    return fix_uids(figure, "billing")
 
 
 def _trace_index(scenario):
@@ -138,7 +137,7 @@ def _trace_index(scenario):
 
 
 # ----------------------------------------------------------------- widget
-class BillingDashboard(widgets.VBox):
+class BillingDashboard(TextTwin, widgets.VBox):
     """The bill of ``records``, a month at their rate, and a what-if driven by sliders."""
 
     def __init__(self, records, what_if=None, prices=US_EAST_1):
@@ -203,13 +202,5 @@ class BillingDashboard(widgets.VBox):
                               f"{format_usd(bill.total(), 2)} list price, "
                               f"{format_usd(bill.total(free_tier=True), 2)} with the free tier")
 
-    def __repr__(self):
+    def text(self):
         return dashboard_text(self.records, self.what_if, self.prices)
-
-    def _repr_pretty_(self, printer, cycle):
-        printer.text(repr(self))
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # ipywidgets cuts text/plain at 110 characters
-        return bundle

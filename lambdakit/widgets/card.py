@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from ..billing import record_cost
 from ..pricing import format_usd
+from .base import TextTwin
 
 LINES_SHOWN = 60          # of the response and of the logs, in the text twin
 COST_PLACES = 10          # 1 ms at 128 MB costs $0.0000000021
@@ -163,7 +164,7 @@ def _chart(figure):
     return chart
 
 
-class InvocationCard(widgets.VBox):
+class InvocationCard(TextTwin, widgets.VBox):
     """One invocation: status, cold/warm, response, logs, durations, memory and cost."""
 
     def __init__(self, result, function=None):
@@ -181,10 +182,5 @@ class InvocationCard(widgets.VBox):
         super().__init__(children=children, layout=widgets.Layout(
             border="1px solid #ddd", padding="8px", width="100%", max_width="960px"))
 
-    def __repr__(self):
+    def text(self):
         return card_text(self.result, self.function)
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # ipywidgets cuts text/plain at 110 characters
-        return bundle

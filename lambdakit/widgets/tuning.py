@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from ..pricing import format_usd
 from ..tuning import COST_PLACES, STRATEGIES
+from .base import TextTwin, fix_uids
 from .charts import chart, redraw
 
 COLORS = {"duration": "#3b7dd8", "p90": "#9fbfe8", "cost": "#e8833a", "pick": "#2ca02c"}
@@ -46,12 +47,10 @@ def tuning_figure(tuning):
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), template="none",
                          plot_bgcolor="white", title=f"Power tuning {tuning.function} ({tuning.cpu_model} CPU model)",
                          legend=dict(orientation="h", y=-0.25))
-    for index, trace in enumerate(figure.data):  # fixed uids: the saved chart is the same every run
-        trace.uid = f"tuning-{index}"
-    return figure
+    return fix_uids(figure, "tuning")
 
 
-class PowerTuningChart(widgets.VBox):
+class PowerTuningChart(TextTwin, widgets.VBox):
     """A PowerTuning as a chart, with a strategy toggle and a balanced-weight slider."""
 
     def __init__(self, tuning):
@@ -93,19 +92,11 @@ class PowerTuningChart(widgets.VBox):
                               f"<br><span style='color:#666;font-size:11px'>CPU model: {tuning.cpu_model}; "
                               "see the text report (repr) for what is measured and what is modelled</span>")
 
-    def __repr__(self):
+    def text(self):
         return self.shown.render()
 
-    def _repr_pretty_(self, printer, cycle):
-        printer.text(repr(self))
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # ipywidgets cuts text/plain at 110 characters
-        return bundle
-
-
-class TuningProgress(widgets.HBox):
+class TuningProgress(TextTwin, widgets.HBox):
     """A progress bar for ``power_tune(progress=...)``: call it with (done, total, memory_mb)."""
 
     def __init__(self, function, total):
@@ -125,13 +116,8 @@ class TuningProgress(widgets.HBox):
         self._show()
 
     def _show(self):
-        self.label.value = repr(self)
+        self.label.value = self.text()
 
-    def __repr__(self):
+    def text(self):
         at = f", now at {self.memory_mb} MB" if self.memory_mb is not None and self.done < self.total else ""
         return f"Power tuning {self.function}: {self.done}/{self.total} invocations{at}"
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
