@@ -5,6 +5,7 @@ Everything is scoped to the notebook panel in front (`CURRENT`): JupyterLab keep
 tabs in the DOM. Waits poll the page, and a timeout fails with what the page showed.
 """
 
+import json
 import time
 
 OPEN_TIMEOUT_S = 180     # a loaded CI machine starts a kernel slowly
@@ -20,15 +21,17 @@ class PageTimeout(AssertionError):
     pass
 
 
-def wait_until(what, probe, timeout_s, interval_s=0.25):
-    """Poll `probe()` until it returns something true; return it, or fail naming `what`."""
+def wait_until(what, probe, timeout_s, interval_s=0.25, state=None):
+    """Poll `probe()` until it returns something true; return it, or fail naming `what`
+    (and what `state()` says the page shows then)."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise PageTimeout(f"timed out after {timeout_s} s waiting for {what}")
+            shown = f"; the page shows {state()}" if state else ""
+            raise PageTimeout(f"timed out after {timeout_s} s waiting for {what}{shown}")
         time.sleep(interval_s)
 
 
@@ -65,10 +68,13 @@ def open_notebook(page, lab, path, kernel_name, workspace):
 
 
 def prompts(page):
-    """Per code cell: (its prompt, whether it has source), e.g. ("[3]:", True)."""
-    return page.evaluate(f"""() => Array.from(document.querySelectorAll({CURRENT!r} + ' .jp-CodeCell')).map(cell => [
-        cell.querySelector('.jp-InputPrompt').innerText.trim(),
-        cell.querySelector('.jp-InputArea-editor').innerText.trim().length > 0])""")
+    """Each code cell's prompt, e.g. "[3]:", "[*]:" or "[ ]:".
+
+    textContent, not innerText: JupyterLab skips rendering cells out of view
+    (content-visibility), and innerText reads those as empty.
+    """
+    return page.evaluate(f"""() => Array.from(document.querySelectorAll({CURRENT!r} + ' .jp-CodeCell'))
+        .map(cell => cell.querySelector('.jp-InputPrompt').textContent.trim())""")
 
 
 def run_all_cells(page, lab, path, kernel_name):
@@ -81,25 +87,34 @@ def run_all_cells(page, lab, path, kernel_name):
 
     def finished():
         shown, server = kernel_state(page, lab, path)
-        marks = [prompt.strip("[]: ") for prompt, _ in prompts(page)]
+        marks = [prompt.strip("[]: ") for prompt in prompts(page)]
         started = any(marks)  # cleared prompts are "[ ]:" until the run reaches them
         return started and "*" not in marks and shown["status"] == "idle" and server == "idle"
-    wait_until(f"Run All Cells in {path} to finish", finished, RUN_TIMEOUT_S, interval_s=0.5)
+
+    def state():
+        shown, server = kernel_state(page, lab, path)
+        return (f"prompts {' '.join(prompts(page))}, kernel {shown['status']} "
+                f"(server: {server})")
+    wait_until(f"Run All Cells in {path} to finish", finished, RUN_TIMEOUT_S, interval_s=0.5, state=state)
 
 
-def unexecuted_cells(page):
-    """1-based numbers of code cells with source that this run did not execute."""
-    return [n for n, (prompt, has_source) in enumerate(prompts(page), start=1)
-            if has_source and not prompt.strip("[]: ").isdigit()]
+def unexecuted_cells(page, lab, path):
+    """1-based numbers of the code cells with source (in the file) that this run did not execute."""
+    with open(lab.root / path, encoding="utf-8") as f:
+        code = [cell for cell in json.load(f)["cells"] if cell["cell_type"] == "code"]
+    shown = prompts(page)
+    assert len(shown) == len(code), f"{len(shown)} code cells on the page, {len(code)} in {path}"
+    return [n for n, (cell, prompt) in enumerate(zip(code, shown), start=1)
+            if "".join(cell["source"]).strip() and not prompt.strip("[]: ").isdigit()]
 
 
 def error_outputs(page):
-    """Tracebacks in the notebook's outputs and any "Error displaying widget"."""
+    """Tracebacks in the notebook's outputs and any "Error displaying widget", in view or not."""
     return page.evaluate(f"""() => {{
         const panel = document.querySelector({CURRENT!r});
         const found = Array.from(panel.querySelectorAll({STDERR!r}))
-            .map(e => e.innerText).filter(text => text.includes('Traceback'));
-        if (panel.innerText.includes({WIDGET_ERROR!r})) found.push({WIDGET_ERROR!r});
+            .map(e => e.textContent).filter(text => text.includes('Traceback'));
+        if (panel.textContent.includes({WIDGET_ERROR!r})) found.push({WIDGET_ERROR!r});
         return found;
     }}""")
 

@@ -163,10 +163,10 @@ def test_widgets_render(case, lab, page, console, screenshot):
     open_notebook(page, lab, case.notebook, KERNEL, workspace)
     try:
         run_all_cells(page, lab, case.notebook, KERNEL)
-        skipped = unexecuted_cells(page)
-        assert not skipped, f"Run All Cells did not execute code cells {skipped} (an error stopped it?)"
         errors = error_outputs(page)
         assert not errors, "errors in the outputs:\n" + "\n".join(errors)
+        skipped = unexecuted_cells(page, lab, case.notebook)
+        assert not skipped, f"Run All Cells did not execute code cells {skipped}"
 
         def rendered():
             found = shown_widgets(page, case)
