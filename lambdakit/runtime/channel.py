@@ -6,6 +6,7 @@ of the warm-invoke time once the handler itself is cheap.
 """
 
 import pickle
+import select
 import socket
 
 _HEADER = 4
@@ -52,6 +53,10 @@ class Channel:
             buffer = body
         self._buffer = bytes(buffer[end:])
         return pickle.loads(memoryview(buffer)[_HEADER:end])
+
+    def readable(self):
+        """Whether recv() would not wait: a message, part of one, or the end, is there."""
+        return bool(self._buffer) or bool(select.select([self.sock], [], [], 0)[0])
 
     def _read(self, size):
         data = self.sock.recv(size)

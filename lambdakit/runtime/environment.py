@@ -3,6 +3,7 @@ watched for their timeout and memory size, and killed when they overstep.
 """
 
 import collections
+import logging
 import os
 import pickle
 import signal
@@ -14,6 +15,8 @@ import time
 from dataclasses import dataclass
 
 from .channel import Channel
+
+log = logging.getLogger("lambdakit.runtime")
 
 # How often the watchdog looks at busy environments' clocks and memory. An invocation
 # shorter than this is never sampled: the environment reports its own peak at the end.
@@ -204,16 +207,23 @@ class Watchdog:
             time.sleep(WATCH_INTERVAL_S)
             now = time.monotonic()
             for env, watch in list(self._watches.items()):
-                if watch.reason or now < watch.sample_from:
-                    continue
-                rss = env.rss_kb()
-                watch.peak_kb = max(watch.peak_kb, rss)
-                if watch.deadline is not None and now >= watch.deadline:
-                    watch.reason = "timeout"
-                elif rss > watch.memory_limit_kb:
-                    watch.reason = "oom"
-                if watch.reason:
-                    env.kill()
+                try:
+                    self._check(env, watch, now)
+                except Exception:  # one environment's trouble must not end the watch over all
+                    log.exception("lambdakit watchdog: checking %s failed", env.id)
+
+    @staticmethod
+    def _check(env, watch, now):
+        if watch.reason or now < watch.sample_from:
+            return
+        rss = env.rss_kb()
+        watch.peak_kb = max(watch.peak_kb, rss)
+        if watch.deadline is not None and now >= watch.deadline and not env.answered():
+            watch.reason = "timeout"
+        elif rss > watch.memory_limit_kb:
+            watch.reason = "oom"
+        if watch.reason:
+            env.kill()
 
 
 class ExecutionEnvironment:
@@ -258,6 +268,14 @@ class ExecutionEnvironment:
             return True
         except OSError:
             return False
+
+    def answered(self):
+        """Whether the process has answered (or gone) and the service has not read it yet:
+        then it finished in time, whatever the clock says now that its thread runs again."""
+        try:
+            return self.channel is not None and self.channel.readable()
+        except (OSError, ValueError):
+            return True  # closed meanwhile: it is being stopped anyway
 
     def rss_kb(self):
         try:

@@ -913,8 +913,11 @@ class _Run:
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
                    "identity": None, "trace_id": trace_id or _trace_id(self.request_id, start_ms)}
         started = time.monotonic()
+        sent = env.send(("invoke", request))
+        # Watched from after the send: a thread of a busy kernel may wait a long time for the
+        # GIL, and that wait must not count against the function's timeout.
         watch = service._watchdog.watch(env, self.config.timeout, self.config.memory_size)
-        message = env.receive() if env.send(("invoke", request)) else None
+        message = env.receive() if sent else None
         service._watchdog.unwatch(env)
         elapsed_real = (time.monotonic() - started) * 1000.0
         env.invocations += 1
