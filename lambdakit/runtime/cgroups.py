@@ -10,6 +10,7 @@ RLIMIT_NPROC and the CPU share is modelled only for declared work (`work(cpu_ms=
 
 import os
 import signal
+import threading
 import time
 
 ROOT = "/sys/fs/cgroup"
@@ -25,9 +26,25 @@ def _write(path, value):
         f.write(str(value))
 
 
+def _quota_us(cpu_share):
+    return max(1000, int(PERIOD_US * cpu_share))
+
+
 class EnvironmentCgroup:
-    def __init__(self, directories):
-        self.directories = directories
+    def __init__(self, max_processes, with_cpu):
+        self.by_controller = {}  # controller ("pids", "cpu" or "unified") -> directory
+        self.max_processes, self.with_cpu = max_processes, with_cpu
+
+    @property
+    def directories(self):
+        return list(self.by_controller.values())
+
+    def set_cpu_share(self, cpu_share):
+        """Limit the group to `cpu_share` CPUs (the period is the default, PERIOD_US)."""
+        if "cpu" in self.by_controller:
+            _write(os.path.join(self.by_controller["cpu"], "cpu.cfs_quota_us"), _quota_us(cpu_share))
+        elif "unified" in self.by_controller:
+            _write(os.path.join(self.by_controller["unified"], "cpu.max"), f"{_quota_us(cpu_share)} {PERIOD_US}")
 
     @property
     def procs_files(self):
@@ -103,6 +120,9 @@ class CgroupFactory:
     def __init__(self, session=None):
         self.session = session or f"{os.getpid()}-{os.urandom(4).hex()}"
         self.layout = self._probe()
+        self._lock = threading.Lock()
+        self._made = 0
+        self._ahead = None  # a group made before it is needed (make_ahead)
         if self.layout:
             self._sweep()
 
@@ -137,31 +157,55 @@ class CgroupFactory:
     def available(self):
         return self.layout is not None
 
-    def create(self, env_id, max_processes, cpu_share=None):
-        """A group for one environment: at most `max_processes`, and `cpu_share` CPUs if given
-        (on cgroup v1 no CPU group is made without one: joining a group costs a cold start
-        a fraction of a millisecond each)."""
+    def take(self, max_processes, cpu_share=None):
+        """A group for an environment: at most `max_processes`, and `cpu_share` CPUs if given.
+        The one make_ahead() made is used when it fits; else one is made now."""
+        with self._lock:
+            group, self._ahead = self._ahead, None
+        if group is not None and (group.max_processes, group.with_cpu) == (max_processes, cpu_share is not None):
+            try:
+                if cpu_share is not None:
+                    group.set_cpu_share(cpu_share)
+                return group
+            except OSError:
+                pass
+        if group is not None:
+            group.remove()
+        return self._create(max_processes, cpu_share)
+
+    def make_ahead(self, max_processes, with_cpu):
+        """Make the next environment's group now, while this one starts: mkdir and writes to
+        cgroupfs take a good part of a millisecond."""
+        group = self._create(max_processes, 1.0 if with_cpu else None)
+        with self._lock:
+            previous, self._ahead = self._ahead, group
+        if previous is not None:
+            previous.remove()
+
+    def _create(self, max_processes, cpu_share):
+        """(On cgroup v1 no CPU group is made without a share: joining a group costs a cold
+        start a fraction of a millisecond each.)"""
         if self.layout is None:
             return None
-        directories = []
+        with self._lock:
+            self._made += 1
+            name = f"env-{self._made}"
+        group = EnvironmentCgroup(max_processes, cpu_share is not None)
         try:
             for controller, parent in self.layout.items():
                 if controller == "cpu" and cpu_share is None:
                     continue
-                directory = os.path.join(parent, env_id)
+                directory = os.path.join(parent, name)
                 os.mkdir(directory)
-                directories.append(directory)
-                quota = None if cpu_share is None else max(1000, int(PERIOD_US * cpu_share))
+                group.by_controller[controller] = directory
                 if controller in ("pids", "unified"):
                     _write(os.path.join(directory, "pids.max"), max_processes)
-                if quota and controller == "cpu":  # the period is the default, PERIOD_US
-                    _write(os.path.join(directory, "cpu.cfs_quota_us"), quota)
-                if quota and controller == "unified":
-                    _write(os.path.join(directory, "cpu.max"), f"{quota} {PERIOD_US}")
+            if cpu_share is not None:
+                group.set_cpu_share(cpu_share)
         except OSError:
-            EnvironmentCgroup(directories).remove()
+            group.remove()
             return None
-        return EnvironmentCgroup(directories)
+        return group
 
     def remove_session(self):
         for parent in (self.layout or {}).values():

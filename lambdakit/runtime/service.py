@@ -482,7 +482,7 @@ class Runtime:
         if not self._namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
             os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
         share = None if self.clock.virtual else vcpus(config.memory_size)
-        cgroup = self._cgroups.create(env.id, limits.PROCESSES_MAX, share)
+        cgroup = self._cgroups.take(limits.PROCESSES_MAX, share)
         spec = {
             "handler": config.handler, "virtual": self.clock.virtual,
             "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
@@ -502,6 +502,7 @@ class Runtime:
             self._zygote.close()
             self._zygote = self._start_zygote()
         env.start(self._zygote, spec, cgroup)
+        self._cgroups.make_ahead(limits.PROCESSES_MAX, share is not None)
 
     # ---------------------------------------------------------------- invoke
     def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
