@@ -72,6 +72,8 @@ class Zygote:
         self._send_lock = threading.Lock()
         self._cond = threading.Condition()
         self._spares = collections.deque()  # (pid, socket to it), forked ahead by the zygote
+        self._owed = 0                       # spares used and not asked for again yet
+        self._waiting = 0                    # threads waiting in spawn() for a spare
         self._exits = {}
         threading.Thread(target=self._read, name="lambdakit-zygote", daemon=True).start()
 
@@ -103,15 +105,28 @@ class Zygote:
         return not self._closed and self.process.poll() is None
 
     def spawn(self, spec):
-        """Hand a spare its environment's spec and pipe; return (pid, channel to it)."""
+        """Hand a spare its environment's spec and pipe; return (pid, channel to it).
+
+        The spare it used is owed: replenish() asks for it once the environment's INIT is
+        done (a fork meanwhile would slow that INIT down), or at once if others are waiting."""
         message = pickle.dumps(spec)
         while True:
+            if not self._spares:
+                self.replenish()  # someone (this thread) waits for one now
             with self._cond:
-                if not self._cond.wait_for(lambda: self._spares or self._closed, timeout=30):
-                    raise RuntimeError("the environment zygote did not answer")
+                self._waiting += 1
+                try:
+                    if not self._cond.wait_for(lambda: self._spares or self._closed, timeout=30):
+                        raise RuntimeError("the environment zygote did not answer")
+                finally:
+                    self._waiting -= 1
                 if not self._spares:
                     raise RuntimeError("the environment zygote has stopped")
                 pid, control = self._spares.popleft()
+                self._owed += 1
+                others_waiting = self._waiting > 0
+            if others_waiting:
+                self.replenish()
             ours, theirs = socket.socketpair()
             try:
                 socket.send_fds(control, [message], [theirs.fileno()])
@@ -121,15 +136,17 @@ class Zygote:
             finally:
                 theirs.close()
                 control.close()
-                self._ask_for_spare()
             return pid, Channel(ours)
 
-    def _ask_for_spare(self):
-        """The next spare, forked while this one starts (if the zygote has died, the next
-        spawn finds out and the service starts another zygote)."""
+    def replenish(self):
+        """Ask the zygote for the spares owed (if it has died, the next spawn finds out and
+        the service starts another zygote)."""
+        with self._cond:
+            owed, self._owed = self._owed, 0
         try:
             with self._send_lock:
-                self.sock.send(pickle.dumps(("fork",)))
+                for _ in range(owed):
+                    self.sock.send(pickle.dumps(("fork",)))
         except OSError:
             pass
 

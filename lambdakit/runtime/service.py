@@ -438,6 +438,7 @@ class Runtime:
         try:
             self._spawn(env, version, at_ms)
             run.init()
+            self._prepare_next_environment()
         finally:
             with self._lock:
                 env.busy = False
@@ -502,7 +503,12 @@ class Runtime:
             self._zygote.close()
             self._zygote = self._start_zygote()
         env.start(self._zygote, spec, cgroup)
-        self._cgroups.make_ahead(limits.PROCESSES_MAX, share is not None)
+
+    def _prepare_next_environment(self):
+        """The next spare and cgroup, made once a new environment has run (not while it
+        starts: on a busy machine that would slow its start down)."""
+        self._zygote.replenish()
+        self._cgroups.make_ahead(limits.PROCESSES_MAX, not self.clock.virtual)
 
     # ---------------------------------------------------------------- invoke
     def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
@@ -693,6 +699,8 @@ class Runtime:
         replace = self._release(env, run.end_ms, run.keep, slot)
         if replace is not None:
             self._provisioned.replenish(function.name, replace)
+        if cold:
+            self._prepare_next_environment()
         run.finish()
         record = run.record(invocation_type, attempt, provisioned=slot.pool == PROVISIONED)
         log_lines = run.log_lines()
