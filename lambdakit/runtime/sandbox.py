@@ -8,9 +8,11 @@ then shares the host's /tmp (a documented limitation).
 """
 
 import ctypes
+import importlib
 import fcntl
 import os
 import resource
+import sys
 import time
 
 CLONE_NEWNS = 0x00020000
@@ -19,6 +21,11 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)
 
 TASK_ROOT = "/var/task"
+# Where AWS keeps its runtime; here, host directories under /tmp that the runtime still
+# imports from (a checkout or virtual environment in /tmp) are bound under it, because the
+# environment's own empty /tmp hides the host's.
+RUNTIME_ROOT = "/var/runtime"
+HOST_TMP = RUNTIME_ROOT + "/host-tmp"
 LAYERS_ROOT = "/opt"
 
 _libc = None
@@ -73,6 +80,7 @@ def isolate_filesystem(spec):
                     else:  # a file at the top of a layer's ZIP: its mount point is a file
                         open(target, "a").close()
                     _bind(source, target)
+        _keep_host_tmp_imports(spec)
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={spec['ephemeral_mb']}m,mode=1777")
         return TASK_ROOT
@@ -80,13 +88,48 @@ def isolate_filesystem(spec):
     return spec["code_dir"]
 
 
+def _relocated(path):
+    return HOST_TMP + path[len("/tmp"):] if path.startswith("/tmp/") else path
+
+
+def _keep_host_tmp_imports(spec):
+    """Bind the host's /tmp trees that imports come from under /var/runtime/host-tmp, and
+    point every import path (sys.path, packages' __path__, editable-install finders) there."""
+    paths = [*sys.path, *spec["sys_path"]]
+    for module in list(sys.modules.values()):
+        paths.extend(getattr(module, "__path__", None) or ())
+    roots = sorted({"/tmp/" + p[len("/tmp/"):].split("/", 1)[0] for p in paths
+                    if isinstance(p, str) and p.startswith("/tmp/")})
+    if not roots:
+        return
+    _mount("tmpfs", RUNTIME_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for root in roots:
+        os.makedirs(_relocated(root))
+        _bind(root, _relocated(root))
+    spec["sys_path"] = [_relocated(p) for p in spec["sys_path"]]
+    sys.path[:] = [_relocated(p) for p in sys.path]
+    for name, module in list(sys.modules.items()):
+        search = getattr(module, "__path__", None)
+        search = getattr(search, "_path", search)  # a namespace package keeps its list inside
+        if isinstance(search, list):
+            search[:] = [_relocated(p) for p in search]
+        if name.startswith("__editable__"):  # setuptools' editable finder: MAPPING, NAMESPACES
+            for table in (getattr(module, "MAPPING", {}), getattr(module, "NAMESPACES", {})):
+                for key, value in table.items():
+                    table[key] = [_relocated(v) for v in value] if isinstance(value, list) else _relocated(value)
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
+    os.environ["PATH"] = ":".join(_relocated(p) for p in os.environ.get("PATH", "").split(":"))
+
+
 def namespaces_available():
     """Whether a forked child may make a private mount namespace here (probed in a child)."""
-    if not os.path.isdir(TASK_ROOT):
-        try:
-            os.makedirs(TASK_ROOT, exist_ok=True)  # a mount point only; needs root
-        except OSError:
-            return False
+    for mount_point in (TASK_ROOT, RUNTIME_ROOT):
+        if not os.path.isdir(mount_point):
+            try:
+                os.makedirs(mount_point, exist_ok=True)  # a mount point only; needs root
+            except OSError:
+                return False
     pid = os.fork()
     if pid == 0:
         try:
