@@ -90,3 +90,19 @@ def shell():
     RaisingShell.clear_instance()
     os.environ.clear()
     os.environ.update(environ)
+
+
+def notebook_texts(nb):
+    """Per code cell, what nbval compares: stream text and text/plain, in order. Consecutive
+    chunks of one stream are joined, as nbval joins them: where a kernel splits its output
+    into chunks depends on timing, not on what was printed."""
+    cells = []
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        texts = []
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and texts and texts[-1][0] == output.get("name"):
+                texts[-1] = (output.get("name"), texts[-1][1] + output.get("text", ""))
+            else:
+                texts.append((output.get("name"), output.get("text") or output.get("data", {}).get("text/plain")))
+        cells.append([text for _, text in texts])
+    return cells

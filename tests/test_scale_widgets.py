@@ -27,6 +27,7 @@ from lambdakit.concurrency import RESERVED_LIMIT_EXCEEDED
 from lambdakit.sim import EVENT, Constant, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
 from lambdakit.widgets.concurrency import Limits
 from lambdakit.widgets.timeline import MODELLED_RECLAIM
+from conftest import notebook_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "tests" / "browser" / "notebooks" / "scale-widgets.ipynb"
@@ -492,12 +493,6 @@ def jupyter_path(tmp_path_factory):
     return prefix / "share" / "jupyter"
 
 
-def _texts(nb):
-    """Per code cell: what nbval compares (stream text and text/plain), in order."""
-    return [[o.get("text") or o.get("data", {}).get("text/plain") for o in cell.outputs]
-            for cell in nb.cells if cell.cell_type == "code"]
-
-
 def _environ(jupyter_path):
     import os
     return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
@@ -516,7 +511,7 @@ def test_the_notebook_executes_headless_and_matches_its_stored_outputs(jupyter_p
     NotebookClient(fresh, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for c in fresh.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert _texts(fresh) == _texts(stored)
+    assert notebook_texts(fresh) == notebook_texts(stored)
     shown = [o.data["text/plain"].split(":")[0].split(" of ")[0] for o in outputs if WIDGET_VIEW in o.get("data", {})]
     assert shown == ["Cold-start timeline", "Concurrency", "Latency", "Async retry timeline", "Alias orders",
                      "Concurrency"]

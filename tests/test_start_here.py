@@ -13,6 +13,7 @@ import pytest
 
 from lambdakit.cli import main
 from lambdakit.kernel import DISPLAY_NAME, KERNEL_NAME
+from conftest import notebook_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "00-start-here.ipynb"
@@ -47,15 +48,6 @@ def test_install_kernel_takes_one_destination(capsys):
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def _texts(nb):
-    """Per code cell: what nbval compares (stream text and text/plain), in order."""
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cells.append([output.get("text") or output.get("data", {}).get("text/plain") for output in cell.outputs])
-    return cells
-
-
 def test_executes_headless_and_matches_its_stored_outputs(jupyter_env, tmp_path):
     from nbclient import NotebookClient
     stored = nbformat.read(NOTEBOOK, as_version=4)
@@ -66,7 +58,7 @@ def test_executes_headless_and_matches_its_stored_outputs(jupyter_env, tmp_path)
             cell.outputs = []
     NotebookClient(fresh, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert not [o for c in fresh.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert _texts(fresh) == _texts(stored)
+    assert notebook_texts(fresh) == notebook_texts(stored)
     cards = [o for c in fresh.cells if c.cell_type == "code" for o in c.outputs if CARD in o.get("data", {})]
     assert len(cards) == 4, "one invocation card per %lambda invoke"
     assert all("text/plain" in card.data for card in cards)
