@@ -19,7 +19,7 @@ REQUESTS_PER_MONTH = 10_000_000
 
 
 def scenario(days):
-    from lambdakit.sim import Diurnal, LogNormal, Scenario, SimFunction, Workload
+    from lambdakit.scale.sim import Diurnal, LogNormal, Scenario, SimFunction, Workload
 
     fn = SimFunction("api", duration=LogNormal(median_ms=80, sigma=0.5), memory_mb=512, timeout_s=3)
     traffic = Diurnal(mean_rps=REQUESTS_PER_MONTH / MONTH_S, swing=0.6)
@@ -28,7 +28,7 @@ def scenario(days):
 
 def run_one(days):
     """Child process: simulate and time the baseline REPEATS times, print one JSON line."""
-    from lambdakit.sim import simulate
+    from lambdakit.scale.sim import simulate
 
     wall = cpu = baseline = float("inf")
     for _ in range(REPEATS):

@@ -3,20 +3,20 @@
 The public API: `Runtime` (a local Lambda service), `work` (declared work in handler
 code), the service errors, and the records every meter and widget reads; the kernel's
 default runtime and what the magics do with it (`default_runtime`, `deploy`, `invoke`,
-`reset`, `use_clock`); `power_tune` (lambdakit.tuning); `load_test` (lambdakit.loadtest);
+`reset`, `use_clock`); `power_tune` (lambdakit.cost.tuning); `load_test` (lambdakit.scale.loadtest);
 and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
 """
 
-from .default import default_runtime, deploy, invoke, reset, use_clock
-from .errors import (InvalidParameterValueException, LambdaError, RequestTooLargeException,
+from .notebook.default import default_runtime, deploy, invoke, reset, use_clock
+from .core.errors import (InvalidParameterValueException, LambdaError, RequestTooLargeException,
                      ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
                      ValidationException)
-from .loadtest import load_test
-from .records import InvocationRecord
+from .scale.loadtest import load_test
+from .core.records import InvocationRecord
 from .runtime.envtime import work
 from .runtime.result import InvocationResult
 from .runtime.service import Runtime
-from .tuning import power_tune
+from .cost.tuning import power_tune
 
 __all__ = ["Runtime", "InvocationResult", "InvocationRecord", "work", "LambdaError",
            "InvalidParameterValueException", "RequestTooLargeException", "ResourceConflictException",
@@ -26,5 +26,5 @@ __all__ = ["Runtime", "InvocationResult", "InvocationRecord", "work", "LambdaErr
 
 def load_ipython_extension(ipython):
     """`%load_ext lambdakit`: the magics load here, so importing lambdakit stays light."""
-    from .magics import load_ipython_extension as load
+    from .notebook.magics import load_ipython_extension as load
     load(ipython)

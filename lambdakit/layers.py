@@ -23,8 +23,8 @@ import shutil
 import threading
 from dataclasses import dataclass
 
-from . import limits
-from .errors import InvalidParameterValueException, ResourceNotFoundException, validation_error
+from .core import limits
+from .core.errors import InvalidParameterValueException, ResourceNotFoundException, validation_error
 from .runtime import package
 
 _NAME_RE = re.compile(r"[a-zA-Z0-9-_]{1,140}")

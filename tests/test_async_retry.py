@@ -2,10 +2,10 @@
 
 import pytest
 
-from lambdakit.async_retry import (EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, EventInvokeConfig, NextStep,
+from lambdakit.scale.async_retry import (EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, EventInvokeConfig, NextStep,
                                    after_function_error, after_throttle, function_error_delay_s,
                                    throttle_delay_s)
-from lambdakit.errors import ValidationException
+from lambdakit.core.errors import ValidationException
 
 
 def test_function_errors_are_retried_after_one_then_two_minutes():

@@ -8,8 +8,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from lambdakit import InvalidParameterValueException, ResourceNotFoundException, ValidationException, records
-from lambdakit.clock import iso_ms
+from lambdakit import InvalidParameterValueException, ResourceNotFoundException, ValidationException
+from lambdakit.core import records
+from lambdakit.core.clock import iso_ms
 from lambdakit.runtime.destinations import DEAD_LETTER_QUEUE, LOCAL_AWS, MEMORY, ON_FAILURE, ON_SUCCESS
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"

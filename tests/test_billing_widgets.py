@@ -1,6 +1,6 @@
 """The billing dashboard: projection to a month, the what-if sliders, the text twin.
 
-The dashboard's figures come from lambdakit.billing; these tests check it shows the same
+The dashboard's figures come from lambdakit.cost.billing; these tests check it shows the same
 money (to the exact Decimal) and that its text twin is stable. No kernel is needed.
 """
 
@@ -8,10 +8,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from lambdakit.billing import MONTH_S, Bill, monthly_cost, observed_span_ms, project_month
-from lambdakit.pricing import billed_duration_ms
-from lambdakit.records import OK, THROTTLED, InvocationRecord
-from lambdakit.widgets.billing import COMPONENTS, BillingDashboard, WhatIf, dashboard_text
+from lambdakit.cost.billing import MONTH_S, Bill, monthly_cost, observed_span_ms, project_month
+from lambdakit.cost.pricing import billed_duration_ms
+from lambdakit.core.records import OK, THROTTLED, InvocationRecord
+from lambdakit.notebook.widgets.billing import COMPONENTS, BillingDashboard, WhatIf, dashboard_text
 
 
 def record(start_ms, *, duration_ms=1000.0, init_ms=0.0, memory_mb=512, outcome=OK, function="fn",

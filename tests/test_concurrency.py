@@ -2,9 +2,9 @@
 
 import pytest
 
-from lambdakit.concurrency import (ACCOUNT_LIMIT_EXCEEDED, PROVISIONED, RESERVED, RESERVED_LIMIT_EXCEEDED,
+from lambdakit.scale.concurrency import (ACCOUNT_LIMIT_EXCEEDED, PROVISIONED, RESERVED, RESERVED_LIMIT_EXCEEDED,
                                    UNRESERVED, ConcurrencyAccount)
-from lambdakit.errors import InvalidParameterValueException, TooManyRequestsException, ValidationException
+from lambdakit.core.errors import InvalidParameterValueException, TooManyRequestsException, ValidationException
 
 UNRESERVED_MINIMUM_TEXT = ("Specified ReservedConcurrentExecutions for function decreases account's "
                            "UnreservedConcurrentExecution below its minimum value of [100].")

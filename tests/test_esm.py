@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdakit import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
-from lambdakit.errors import ValidationException
+from lambdakit.core.errors import ValidationException
 
 ACCOUNT = "123456789012"
 PARTIAL_HANDLER = '''

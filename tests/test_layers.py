@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdakit import InvalidParameterValueException, ResourceNotFoundException, ValidationException
-from lambdakit.limits import PACKAGE_UNZIPPED_MAX_BYTES
+from lambdakit.core.limits import PACKAGE_UNZIPPED_MAX_BYTES
 
 HANDLER = """
 import sys

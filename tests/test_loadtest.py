@@ -6,8 +6,9 @@ import time
 import pytest
 
 import lambdakit
-from lambdakit import load_test, records
-from lambdakit.loadtest import ROUND_TRIP_MS, LoadTestResult
+from lambdakit import load_test
+from lambdakit.core import records
+from lambdakit.scale.loadtest import ROUND_TRIP_MS, LoadTestResult
 
 TAKES_100_MS = "from lambdakit import work\n\ndef lambda_handler(event, context):\n    work(io_ms=100)\n    return event\n"
 SLEEPS = "import time\n\ndef lambda_handler(event, context):\n    time.sleep(1)\n    return 'ok'\n"
@@ -105,7 +106,7 @@ def test_a_real_load_test_returns_at_once_and_can_be_stopped(real):
 
 def test_the_default_runtime_is_used_when_none_is_given(make_runtime, monkeypatch):
     runtime = make_runtime(clock="virtual")
-    monkeypatch.setattr(lambdakit.default, "default_runtime", lambda: runtime)
+    monkeypatch.setattr(lambdakit.notebook.default, "default_runtime", lambda: runtime)
     runtime.create_function("api", TAKES_100_MS)
     assert lambdakit.load_test("api", concurrency=1, n=2).result().requests == 2
 
@@ -134,7 +135,7 @@ def test_an_unknown_function_is_refused_before_anything_is_sent(virtual):
 def test_the_live_display_ends_on_the_text_twin(virtual, monkeypatch):
     import html
 
-    from lambdakit.widgets import loadtest as live
+    from lambdakit.notebook.widgets import loadtest as live
 
     shown = []
     monkeypatch.setattr(live, "display", shown.append)

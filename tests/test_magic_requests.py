@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from lambdakit import magic_requests as r
-from lambdakit.magic_requests import CommandError, parse_cell, parse_line
+from lambdakit.notebook import magic_requests as r
+from lambdakit.notebook.magic_requests import CommandError, parse_cell, parse_line
 
 
 @pytest.mark.parametrize("line, expected", [

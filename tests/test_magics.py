@@ -11,11 +11,11 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import lambdakit
-from lambdakit import default
-from lambdakit.billing import Bill
-from lambdakit.magic_requests import SUBCOMMANDS, CommandError
+from lambdakit.notebook import default
+from lambdakit.cost.billing import Bill
+from lambdakit.notebook.magic_requests import SUBCOMMANDS, CommandError
 from lambdakit.runtime.package import zip_source
-from lambdakit.widgets.card import InvocationCard, card_text
+from lambdakit.notebook.widgets.card import InvocationCard, card_text
 
 HELLO = """\
 import json
@@ -613,10 +613,10 @@ def test_error_shows_as_one_line_without_traceback(runtime):
 
 # ---------------------------------------------------------- the extension
 def test_notebook_load_ext_is_silent_in_the_lambdakit_kernel(shell):
-    """The kernel loads `lambdakit.magics`; a lesson's own `%load_ext lambdakit` then prints nothing."""
+    """The kernel loads `lambdakit.notebook.magics`; a lesson's own `%load_ext lambdakit` then prints nothing."""
     shell.extension_manager.loaded.discard("lambdakit")
     with capture_output() as captured:
-        shell.extension_manager.load_extension("lambdakit.magics")
+        shell.extension_manager.load_extension("lambdakit.notebook.magics")
         shell.run_line_magic("load_ext", "lambdakit")
         shell.run_line_magic("reload_ext", "lambdakit")
     assert (captured.stdout, captured.stderr, captured.outputs) == ("", "", [])
@@ -626,7 +626,7 @@ def test_notebook_load_ext_is_silent_in_the_lambdakit_kernel(shell):
 def test_importing_lambdakit_loads_no_widgets():
     import subprocess
     import sys
-    code = ("import sys, lambdakit; print(sorted(m for m in ('ipywidgets', 'plotly', 'IPython', 'lambdakit.magics') "
+    code = ("import sys, lambdakit; print(sorted(m for m in ('ipywidgets', 'plotly', 'IPython', 'lambdakit.notebook.magics') "
             "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

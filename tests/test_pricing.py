@@ -9,12 +9,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from lambdakit import pricing
-from lambdakit.billing import (Bill, Line, invocation_cost, monthly_bill, monthly_cost,
+from lambdakit.cost import pricing
+from lambdakit.cost.billing import (Bill, Line, invocation_cost, monthly_bill, monthly_cost,
                                provisioned_cost, record_cost)
-from lambdakit.pricing import (US_EAST_1, Charges, billed_duration_ms, duration_charge, format_usd,
+from lambdakit.cost.pricing import (US_EAST_1, Charges, billed_duration_ms, duration_charge, format_usd,
                                gb, gb_seconds, price_per_ms, to_cents, to_cents_up)
-from lambdakit.records import OK, THROTTLED, TIMEOUT, InvocationRecord
+from lambdakit.core.records import OK, THROTTLED, TIMEOUT, InvocationRecord
 
 X86_RATE = D("0.0000166667")
 SECONDS_30_DAYS = 30 * 24 * 3600

@@ -9,7 +9,8 @@ import zipfile
 
 import pytest
 
-from lambdakit import TooManyRequestsException, records
+from lambdakit import TooManyRequestsException
+from lambdakit.core import records
 
 STATEFUL = """
 import os

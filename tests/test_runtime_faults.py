@@ -14,8 +14,9 @@ import time
 
 import pytest
 
-from lambdakit import RequestTooLargeException, records
-from lambdakit.errors import InvalidRequestContentException
+from lambdakit import RequestTooLargeException
+from lambdakit.core import records
+from lambdakit.core.errors import InvalidRequestContentException
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 HEALTHY = "def lambda_handler(event, context):\n    return 'fine'\n"

@@ -4,7 +4,7 @@ request ids are seeded, so the same session prints the same output on every run.
 import pytest
 
 import lambdakit
-from lambdakit.config import vcpus
+from lambdakit.core.config import vcpus
 
 CLOCKS = """
 import datetime, time

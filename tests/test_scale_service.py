@@ -10,7 +10,7 @@ from botocore.config import Config
 
 from lambdakit import (InvalidParameterValueException, ResourceNotFoundException, TooManyRequestsException,
                        load_test, records)
-from lambdakit.errors import ProvisionedConcurrencyConfigNotFoundException
+from lambdakit.core.errors import ProvisionedConcurrencyConfigNotFoundException
 
 RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT = "ConcurrentInvocationLimitExceeded"
@@ -244,7 +244,7 @@ def test_provisioned_concurrency_over_the_rest_api(real, client):
 # ------------------------------------------------------------------ simulation
 def test_simulate_builds_the_scenario_from_real_functions_and_measured_durations(virtual):
     from lambdakit.runtime.simulation import sim_function
-    from lambdakit.sim import Empirical, Trace
+    from lambdakit.scale.sim import Empirical, Trace
 
     published_with_alias(virtual)
     virtual.put_function_concurrency("api", 10)

@@ -20,13 +20,13 @@ import pytest
 from IPython.utils.capture import capture_output
 
 import lambdakit
-from lambdakit import default, widgets
-from lambdakit.async_retry import EventInvokeConfig
+from lambdakit.notebook import default, widgets
+from lambdakit.scale.async_retry import EventInvokeConfig
 from lambdakit.cli import main
-from lambdakit.concurrency import RESERVED_LIMIT_EXCEEDED
-from lambdakit.sim import EVENT, Constant, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
-from lambdakit.widgets.concurrency import Limits
-from lambdakit.widgets.timeline import MODELLED_RECLAIM
+from lambdakit.scale.concurrency import RESERVED_LIMIT_EXCEEDED
+from lambdakit.scale.sim import EVENT, Constant, Fixed, LogNormal, Poisson, Scenario, SimFunction, Trace, Workload, simulate
+from lambdakit.notebook.widgets.concurrency import Limits
+from lambdakit.notebook.widgets.timeline import MODELLED_RECLAIM
 from conftest import notebook_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -478,7 +478,7 @@ def test_the_magics_read_the_kernels_runtime(shell, kernel_runtime):
     ("split orders live --last 0", "%lambda split: --last must be at least 1"),
 ])
 def test_bad_lines_show_nothing(shell, kernel_runtime, line, message):
-    from lambdakit.magic_requests import CommandError
+    from lambdakit.notebook.magic_requests import CommandError
     with capture_output() as captured, pytest.raises(CommandError, match=message):
         shell.run_cell(f"%lambda {line}")
     assert captured.outputs == []

@@ -7,7 +7,7 @@ import pytest
 
 from lambdakit import ResourceNotFoundException, ValidationException
 from lambdakit.events import scheduled_event
-from lambdakit.schedule import INVALID, parse
+from lambdakit.scale.schedule import INVALID, parse
 
 HANDLER = "def lambda_handler(event, context):\n    return [event['time'], event['detail-type'], event['resources']]\n"
 

@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from lambdakit.async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, SUCCESS, EventInvokeConfig
-from lambdakit.concurrency import ACCOUNT_LIMIT_EXCEEDED, RESERVED_LIMIT_EXCEEDED
-from lambdakit.errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
-from lambdakit.records import FUNCTION_ERROR, OK, THROTTLED, TIMEOUT
-from lambdakit.sim import (EVENT, Bursty, Constant, Diurnal, Empirical, Fixed, LogNormal, Poisson, Scenario,
+from lambdakit.scale.async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, SUCCESS, EventInvokeConfig
+from lambdakit.scale.concurrency import ACCOUNT_LIMIT_EXCEEDED, RESERVED_LIMIT_EXCEEDED
+from lambdakit.core.errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
+from lambdakit.core.records import FUNCTION_ERROR, OK, THROTTLED, TIMEOUT
+from lambdakit.scale.sim import (EVENT, Bursty, Constant, Diurnal, Empirical, Fixed, LogNormal, Poisson, Scenario,
                            SimFunction, Trace, Uniform, Workload, report_from_records, simulate)
-from lambdakit.sim.durations import slot_atoms
+from lambdakit.scale.sim.durations import slot_atoms
 
 SYNC_ENGINES = ["exact", "fast"]
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dead-letters"
@@ -336,7 +336,7 @@ def test_text_twin():
 # -- traffic and duration models --------------------------------------------------------------
 
 def arrivals(model, horizon_s, seed=0):
-    from lambdakit.sim.streams import stream
+    from lambdakit.scale.sim.streams import stream
     return [t for chunk in model.chunks(stream(seed, "test"), horizon_s * 1000.0) for t in chunk]
 
 

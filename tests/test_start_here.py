@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from lambdakit.cli import main
-from lambdakit.kernel import DISPLAY_NAME, KERNEL_NAME
+from lambdakit.notebook.kernel import DISPLAY_NAME, KERNEL_NAME
 from conftest import notebook_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def test_install_kernel_writes_a_spec_that_loads_the_extension(kernel_path):
     spec = json.loads((kernel_path / "kernels" / KERNEL_NAME / "kernel.json").read_text())
     assert spec["display_name"] == DISPLAY_NAME == "Python 3 (lambdakit)"
     assert spec["argv"][:3] == [sys.executable, "-m", "ipykernel_launcher"]
-    assert "--ext=lambdakit.magics" in spec["argv"]
+    assert "--ext=lambdakit.notebook.magics" in spec["argv"]
 
 
 def test_install_kernel_takes_one_destination(capsys):

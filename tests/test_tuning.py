@@ -11,10 +11,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from lambdakit.errors import ResourceNotFoundException, ValidationException
-from lambdakit.tuning import (DECLARED, ENFORCED, SCALED, PowerTuningError, cpu_model, percentile,
+from lambdakit.core.errors import ResourceNotFoundException, ValidationException
+from lambdakit.cost.tuning import (DECLARED, ENFORCED, SCALED, PowerTuningError, cpu_model, percentile,
                               power_tune, scaled_duration_ms, trimmed_mean)
-from lambdakit.widgets.tuning import PowerTuningChart, TuningProgress
+from lambdakit.notebook.widgets.tuning import PowerTuningChart, TuningProgress
 
 WORK = '''
 from lambdakit import work
@@ -293,7 +293,7 @@ def test_real_clock_cpu_bound_shape(real):
 @pytest.fixture
 def shell(shell, fn):
     """The shared shell (tests/conftest.py) with `fn` as the default runtime."""
-    from lambdakit import default
+    from lambdakit.notebook import default
 
     environ = dict(os.environ)
     previous = default.set_default_runtime(fn)
@@ -331,7 +331,7 @@ def test_tune_reads_the_event_from_a_notebook_variable_and_takes_the_strategy(sh
 
 
 def test_tune_errors_are_one_line(shell):
-    from lambdakit.magic_requests import CommandError
+    from lambdakit.notebook.magic_requests import CommandError
     with pytest.raises(CommandError, match="--memory 64: Lambda memory is 128 to 10240 MB"):
         shell.run_cell("%lambda tune work --memory 64,128")
     with pytest.raises(CommandError, match="ResourceNotFoundException|Function not found"):
@@ -344,7 +344,7 @@ def test_bill_dashboard_through_the_magic(shell, fn):
     fn.invoke("work", IO_BOUND)
     fn.advance(seconds=1)
     fn.invoke("work", IO_BOUND)
-    from lambdakit.widgets.billing import BillingDashboard
+    from lambdakit.notebook.widgets.billing import BillingDashboard
     _, shown = displayed(shell, "%lambda bill --dashboard")
     assert shown == [repr(BillingDashboard(fn.records))]
 

@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from lambdakit import billing
+from lambdakit.cost import billing
 from lambdakit.course.checking import as_decimal
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.pricing import to_cents
+from lambdakit.cost.pricing import to_cents
 
 MONTHS = [  # invocations, duration ms, memory MB, free tier
     (3_000_000, 1000, 512, True),

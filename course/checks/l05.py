@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from lambdakit.course.checking import as_decimal, deployed
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.tuning import DEFAULT_MEMORY_SIZES, power_tune
+from lambdakit.cost.tuning import DEFAULT_MEMORY_SIZES, power_tune
 
 API = """
 from lambdakit import work

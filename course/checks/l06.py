@@ -3,7 +3,7 @@ what the simulator says, so the answers follow its rules (AWS's, as lambdakit mo
 
 from lambdakit.course.checking import as_decimal
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.sim import Fixed, Scenario, SimFunction, Trace, Workload, simulate
+from lambdakit.scale.sim import Fixed, Scenario, SimFunction, Trace, Workload, simulate
 
 
 @exercise("6.1")

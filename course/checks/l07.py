@@ -3,7 +3,7 @@ events go through the runtime's own queue (retries, DLQ), settled on the virtual
 
 import json
 
-from lambdakit.async_retry import RETRIES_EXHAUSTED, SUCCESS
+from lambdakit.scale.async_retry import RETRIES_EXHAUSTED, SUCCESS
 from lambdakit.course.checking import as_decimal, deployed, handler_source
 from lambdakit.course.exercises import exercise, expect, fail
 

@@ -3,10 +3,10 @@
 import json
 from collections import Counter
 
-from lambdakit import billing
+from lambdakit.cost import billing
 from lambdakit.course.checking import as_decimal, deployed, handler_source
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.pricing import to_cents
+from lambdakit.cost.pricing import to_cents
 
 POISON = (17, 42, 81)
 SENSORS = """

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from lambdakit.course.checking import as_decimal, deployed
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.errors import LambdaError
+from lambdakit.core.errors import LambdaError
 
 VERSIONED = """
 def lambda_handler(event, context):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from lambdakit.course.checking import deployed, handler_source, invoke_ok
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.pricing import gb_seconds
+from lambdakit.cost.pricing import gb_seconds
 
 WORKER = """
 from lambdakit import work

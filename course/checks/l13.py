@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
-from lambdakit import billing
+from lambdakit.cost import billing
 from lambdakit.course.checking import as_decimal
 from lambdakit.course.exercises import exercise, expect, fail
-from lambdakit.pricing import to_cents
-from lambdakit.sim import Diurnal, LogNormal, Scenario, SimFunction, Workload, simulate
+from lambdakit.cost.pricing import to_cents
+from lambdakit.scale.sim import Diurnal, LogNormal, Scenario, SimFunction, Workload, simulate
 
 MONTH_S = 30 * 24 * 3600
 REST_PER_MILLION = Decimal("3.50")

@@ -1,4 +1,4 @@
-from lambdakit import billing
+from lambdakit.cost import billing
 
 scenario_3 = {
     "invocations": 100_000_000 // 100,

@@ -7,7 +7,7 @@ raised here, as InvalidRequestContentException.
 
 import json
 
-from ..errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
+from ..core.errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
 from .wire import b64decode, b64encode, empty_response, json_response, Response
 
 # REST member -> Runtime setting, for members that are plain values in both.

@@ -7,7 +7,7 @@ import logging
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import LambdaError
+from ..core.errors import LambdaError
 from . import operations as op
 from .wire import Request, UnknownOperationException, error_response, internal_error
 

@@ -9,7 +9,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ..errors import InvalidRequestContentException, RequestTooLargeException
+from ..core.errors import InvalidRequestContentException, RequestTooLargeException
 from .routes import dispatch, match
 from .wire import UnknownOperationException, error_response
 

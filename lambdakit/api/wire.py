@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 
-from ..errors import InvalidRequestContentException, LambdaError, ServiceException
+from ..core.errors import InvalidRequestContentException, LambdaError, ServiceException
 
 # AWS spells the message member "Message" for these codes and "message" for the rest;
 # botocore's Lambda model agrees (it fills modeled error members by exact name).

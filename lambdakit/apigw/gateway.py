@@ -13,7 +13,7 @@ import json
 import threading
 from dataclasses import dataclass
 
-from ..errors import LambdaError
+from ..core.errors import LambdaError
 from ..events.apigateway import API_ID, v1_event_from_request, v2_event_from_request
 from ..events.http_request import HttpRequest
 from ..events.identifiers import derived_uuid, short_request_id

@@ -15,9 +15,9 @@ import subprocess
 import sys
 import threading
 
-from ..config import function_arn
-from ..errors import LambdaError
-from ..limits import REGION
+from ..core.config import function_arn
+from ..core.errors import LambdaError
+from ..core.limits import REGION
 from ..runtime.envvars import DUMMY_CREDENTIALS
 from . import loops
 from .s3notify import RecursiveLoop, S3Delivery, S3Notice, s3_event, split_function_arn

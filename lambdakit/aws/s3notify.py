@@ -4,9 +4,9 @@ Lambda notification) becomes the event S3 sends, and a record of its delivery.
 
 from dataclasses import dataclass
 
-from ..errors import ResourceNotFoundException
+from ..core.errors import ResourceNotFoundException
 from ..events.s3 import s3_delete_event, s3_put_event
-from ..limits import ACCOUNT_ID, REGION
+from ..core.limits import ACCOUNT_ID, REGION
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ..kernel import DISPLAY_NAME, install_kernel
+    from ..notebook.kernel import DISPLAY_NAME, install_kernel
 
     lessons = args.notebooks or notebooks_dir()
     if not os.path.isfile(os.path.join(lessons, FIRST_LESSON)):

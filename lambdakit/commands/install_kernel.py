@@ -14,7 +14,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ..kernel import DISPLAY_NAME, install_kernel
+    from ..notebook.kernel import DISPLAY_NAME, install_kernel
 
     path = install_kernel(user=args.user, sys_prefix=args.sys_prefix, prefix=args.prefix)
     print(f"Installed the kernel {DISPLAY_NAME!r} in {path}")

@@ -32,8 +32,8 @@ def handler_source(answer, what="your handler code"):
 def _default_runtime_source(name):
     import os
 
-    from ..default import default_runtime
-    from ..errors import ResourceNotFoundException
+    from ..notebook.default import default_runtime
+    from ..core.errors import ResourceNotFoundException
     runtime = default_runtime()
     try:
         location = runtime.get_function(name)["Code"]["Location"].removeprefix("file://")

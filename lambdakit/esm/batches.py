@@ -7,7 +7,7 @@ import base64
 import json
 from dataclasses import dataclass
 
-from ..errors import TooManyRequestsException
+from ..core.errors import TooManyRequestsException
 
 OK, PARTIAL, ERROR, THROTTLED = "ok", "partial", "error", "throttled"
 

@@ -5,8 +5,8 @@ import json
 import threading
 import uuid as uuidlib
 
-from ..config import function_arn
-from ..errors import (InvalidParameterValueException, ResourceConflictException,
+from ..core.config import function_arn
+from ..core.errors import (InvalidParameterValueException, ResourceConflictException,
                       ResourceNotFoundException, validation_error)
 from ..runtime.functions import split_name
 from .mapping import SQS, changes_from_settings, describe, from_settings, source_kind_of_destination

@@ -10,9 +10,9 @@ on each source and the CreateEventSourceMapping API reference, checked on limits
 import json
 from dataclasses import dataclass, fields, replace
 
-from .. import limits
-from ..config import check_int
-from ..errors import InvalidParameterValueException, validation_error
+from ..core import limits
+from ..core.config import check_int
+from ..core.errors import InvalidParameterValueException, validation_error
 
 SQS, KINESIS, DYNAMODB = "sqs", "kinesis", "dynamodb"
 STREAMS = (KINESIS, DYNAMODB)

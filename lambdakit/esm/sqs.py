@@ -26,7 +26,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from ..errors import InvalidParameterValueException
+from ..core.errors import InvalidParameterValueException
 from ..events.sqs import md5_of_message_attributes
 from .batches import BatchAttempt, end_of, failed_items, invoke_batch, matches_any
 

@@ -36,8 +36,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from .. import limits
-from ..clock import iso_ms
+from ..core import limits
+from ..core.clock import iso_ms
 from ..events.dynamodb import VIEW_TYPES, dynamodb_stream_record
 from ..events.identifiers import time_ordered_number
 from ..events.kinesis import kinesis_record

@@ -7,7 +7,7 @@ the same event on every machine.
 
 from datetime import datetime, timezone
 
-from lambdakit.clock import VIRTUAL_EPOCH, to_epoch_ms
+from lambdakit.core.clock import VIRTUAL_EPOCH, to_epoch_ms
 
 # strftime's %b follows the process locale; API Gateway always writes English month names.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -25,7 +25,7 @@ import yaml
 
 from ..apigw.gateway import REST, ApiGateway
 from ..esm.mapping import DYNAMODB, KINESIS, SQS
-from ..schedule import Schedule
+from ..scale.schedule import Schedule
 
 TRANSFORM = "AWS::Serverless-2016-10-31"
 

@@ -1,7 +1,7 @@
 """Lambda's internal queue for asynchronous (Event) invocations: attempts, retries, endings.
 
 An accepted event is attempted at once; after a function error, a throttle or a system error
-lambdakit.async_retry says when it is tried again or how it ends. Every accepted event ends
+lambdakit.scale.async_retry says when it is tried again or how it ends. Every accepted event ends
 exactly one way, Success, RetriesExhausted or EventAgeExceeded, as an `AsyncOutcome` in
 `outcomes`, and its ending is delivered to the DLQ and destinations (destinations.py).
 
@@ -10,7 +10,7 @@ function's reserved concurrency is 0 goes to the DLQ / on-failure destination at
 without retries. Which condition its record carries is not documented; lambdakit says
 RetriesExhausted (ZERO_RESERVED_CONDITION) and approximateInvokeCount 0.
 
-The queue is a lambdakit.timers driver (`due_ms`, `step`):
+The queue is a lambdakit.core.timers driver (`due_ms`, `step`):
 
 - Real clock: each attempt runs in a thread of its own, so a slow handler never holds up
   other events; retries start when the timer thread finds them due.
@@ -27,10 +27,10 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from ..async_retry import RETRIES_EXHAUSTED, SUCCESS, NextStep, after_function_error, after_throttle
-from ..concurrency import RESERVED_LIMIT_EXCEEDED
-from ..errors import LambdaError, TooManyRequestsException
-from ..sim.report import AsyncOutcome
+from ..scale.async_retry import RETRIES_EXHAUSTED, SUCCESS, NextStep, after_function_error, after_throttle
+from ..scale.concurrency import RESERVED_LIMIT_EXCEEDED
+from ..core.errors import LambdaError, TooManyRequestsException
+from ..scale.sim.report import AsyncOutcome
 from .destinations import Ending, deliver_ending
 
 log = logging.getLogger("lambdakit.asyncq")

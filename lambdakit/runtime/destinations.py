@@ -24,13 +24,13 @@ import re
 import uuid
 from dataclasses import dataclass, replace
 
-from ..async_retry import SUCCESS
-from ..clock import iso_ms
-from ..config import function_arn
-from ..errors import InvalidParameterValueException, LambdaError, validation_error
+from ..scale.async_retry import SUCCESS
+from ..core.clock import iso_ms
+from ..core.config import function_arn
+from ..core.errors import InvalidParameterValueException, LambdaError, validation_error
 from ..events.identifiers import derived_uuid
 from ..events.timestamps import iso_seconds
-from ..limits import ACCOUNT_ID, REGION
+from ..core.limits import ACCOUNT_ID, REGION
 
 ON_SUCCESS = "on_success"
 ON_FAILURE = "on_failure"

@@ -6,8 +6,8 @@ Nothing comes from the kernel's own environment: no host credentials reach handl
 import os
 import sys
 
-from .. import limits
-from ..runtime.logs import log_group
+from ..core import limits
+from .logs import log_group
 
 # The execution role's credentials, as Lambda injects them; dummies that only the local
 # services (moto) accept.

@@ -4,14 +4,14 @@ Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) store and return.
 PutFunctionEventInvokeConfig replaces the settings (what it leaves out is removed, so the
 defaults apply again); UpdateFunctionEventInvokeConfig changes only what it names, each of
 OnSuccess and OnFailure on its own. The values are validated by
-lambdakit.async_retry.EventInvokeConfig and the destinations by destinations.py.
+lambdakit.scale.async_retry.EventInvokeConfig and the destinations by destinations.py.
 """
 
 from dataclasses import dataclass
 
-from ..async_retry import EventInvokeConfig
-from ..config import function_arn
-from ..errors import InvalidRequestContentException, ResourceNotFoundException
+from ..scale.async_retry import EventInvokeConfig
+from ..core.config import function_arn
+from ..core.errors import InvalidRequestContentException, ResourceNotFoundException
 from .destinations import check_destination
 
 LATEST = "$LATEST"

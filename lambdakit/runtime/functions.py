@@ -5,8 +5,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from ..config import function_arn, validate_name
-from ..errors import (InvalidParameterValueException, ResourceConflictException,
+from ..core.config import function_arn, validate_name
+from ..core.errors import (InvalidParameterValueException, ResourceConflictException,
                       ResourceNotFoundException, validation_error)
 
 LATEST = "$LATEST"

@@ -10,7 +10,7 @@ import threading
 from collections import deque
 from typing import NamedTuple
 
-from ..clock import iso_ms
+from ..core.clock import iso_ms
 
 # What each log stream keeps; older events are dropped so a long session stays small
 # (an invocation may log up to 256 KB, and a load test invokes thousands of times).

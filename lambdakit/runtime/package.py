@@ -11,8 +11,8 @@ import os
 import shutil
 import zipfile
 
-from .. import limits
-from ..errors import InvalidParameterValueException, RequestTooLargeException
+from ..core import limits
+from ..core.errors import InvalidParameterValueException, RequestTooLargeException
 
 DEFAULT_MODULE_FILE = "lambda_function.py"
 

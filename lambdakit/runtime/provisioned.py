@@ -6,7 +6,7 @@ $LATEST; the environments run INIT when the configuration is made, with
 AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency, and are never reclaimed for being
 idle; requests that name that qualifier use them first (no cold start) and spill over to
 on-demand environments; an alias with weighted routing has its environments split between
-its two versions by weight. Which pool admits a request is lambdakit.concurrency's
+its two versions by weight. Which pool admits a request is lambdakit.scale.concurrency's
 decision; this module keeps the environments and the configurations' state.
 
 Status is IN_PROGRESS until every environment has finished INIT (on the virtual clock INIT
@@ -17,8 +17,8 @@ An environment stopped by a fault (timeout, crash) is replaced at once.
 import concurrent.futures
 from dataclasses import dataclass
 
-from ..config import function_arn
-from ..errors import ProvisionedConcurrencyConfigNotFoundException, ResourceNotFoundException
+from ..core.config import function_arn
+from ..core.errors import ProvisionedConcurrencyConfigNotFoundException, ResourceNotFoundException
 from .functions import LATEST
 
 INITIALIZATION_TYPE = "provisioned-concurrency"

@@ -26,7 +26,7 @@ class InvocationResult:
     @property
     def log_tail(self):
         """The last 4 KB of the log, as `LogType=Tail` returns it (before base64)."""
-        from ..limits import LOG_TAIL_BYTES
+        from ..core.limits import LOG_TAIL_BYTES
         return self.log.encode()[-LOG_TAIL_BYTES:].decode("utf-8", "ignore")
 
     @property

@@ -16,18 +16,18 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .. import limits, records
-from ..clock import iso_ms, make_clock
-from ..concurrency import PROVISIONED, ConcurrencyAccount
-from ..config import function_arn, make_config, vcpus
-from ..errors import (InvalidParameterValueException, InvalidRequestContentException, LambdaError,
+from ..core import limits, records
+from ..core.clock import iso_ms, make_clock
+from ..scale.concurrency import PROVISIONED, ConcurrencyAccount
+from ..core.config import function_arn, make_config, vcpus
+from ..core.errors import (InvalidParameterValueException, InvalidRequestContentException, LambdaError,
                       RequestTooLargeException, ResourceConflictException, ResourceNotFoundException,
                       TooManyRequestsException)
-from ..modelled import DEFAULT as DEFAULT_MODELLED
+from ..core.modelled import DEFAULT as DEFAULT_MODELLED
 from ..layers import LayerStore, layer_arn
-from ..pricing import billed_duration_ms
-from ..records import InvocationRecord
-from ..timers import Timers
+from ..cost.pricing import billed_duration_ms
+from ..core.records import InvocationRecord
+from ..core.timers import Timers
 from . import eventconfig, logs, package, sandbox
 from .asyncq import AsyncQueue, QueuedEvent
 from .cgroups import CgroupFactory
@@ -85,7 +85,7 @@ class Runtime:
         self._closed = False
         self._http = None  # the REST API server, started by serve_http()
         self._attached = []  # local AWS services and API gateways, closed with the runtime
-        self.timers = Timers(self.clock)  # schedules and event source pollers (lambdakit.timers)
+        self.timers = Timers(self.clock)  # schedules and event source pollers (lambdakit.core.timers)
         self._asyncq = AsyncQueue(self)  # Event invocations, retries, DLQ, destinations: a timer once used
         self._provisioned = ProvisionedConcurrency(self)
         self.layers = LayerStore(os.path.join(self.state_dir, "layers"))
@@ -397,7 +397,7 @@ class Runtime:
     def _acquire(self, function, version, arrival_ms, qualifier=None):
         """(environment, cold, Slot) for a request arriving at `arrival_ms`: a provisioned
         environment of `qualifier`, a warm one free then, or a new one (cold); the account
-        admits it (lambdakit.concurrency) or raises the 429. Marks the environment busy."""
+        admits it (lambdakit.scale.concurrency) or raises the 429. Marks the environment busy."""
         with self._lock:
             self._reclaim_idle(arrival_ms)
             self._end_executions(arrival_ms)
@@ -652,7 +652,7 @@ class Runtime:
 
     @property
     def async_outcomes(self):
-        """How each asynchronous event ended (lambdakit.sim.AsyncOutcome), in the order they ended."""
+        """How each asynchronous event ended (lambdakit.scale.sim.AsyncOutcome), in the order they ended."""
         return list(self._asyncq.outcomes)
 
     @property
@@ -748,13 +748,13 @@ class Runtime:
 
     def schedule(self, expression, function, *, qualifier=None, rule=None):
         """An EventBridge rule with `expression` (rate(...) or cron(...), UTC) whose target is
-        `function`: it fires in real or virtual time. See lambdakit.schedule."""
-        from ..schedule import Schedule
+        `function`: it fires in real or virtual time. See lambdakit.scale.schedule."""
+        from ..scale.schedule import Schedule
         return self.timers.add(Schedule(self, expression, function, qualifier=qualifier, rule=rule))
 
     def simulate(self, workloads, *, duration_s=None, samples=20, payload=None, bucket_s=60.0, seed=0,
                  records=False, engine="auto"):
-        """Simulate traffic to this runtime's functions in virtual time (lambdakit.sim), with
+        """Simulate traffic to this runtime's functions in virtual time (lambdakit.scale.sim), with
         their configuration and their measured durations: see lambdakit.runtime.simulation.
         `workloads` is {"name" or "name:qualifier": traffic model} or sim.Workload objects."""
         from .simulation import run

@@ -1,13 +1,13 @@
 """Simulations of a Runtime's own functions: what `Runtime.simulate()` builds and runs.
 
 A lesson measures a function for real, then asks what a month of traffic would do to it.
-Each simulated function (lambdakit.sim.SimFunction) takes from the real one:
+Each simulated function (lambdakit.scale.sim.SimFunction) takes from the real one:
 
 - its memory, timeout and architecture; its reserved concurrency, provisioned concurrency
   configurations, aliases, asynchronous settings ($LATEST's) and dead-letter queue;
 - its handler durations, measured: `sim.Empirical` over the INVOKE durations of its records
   that ran, its error rate from the same records, its INIT from its cold starts (the mean;
-  lambdakit.modelled's runtime INIT if it never started cold) and its Max Memory Used (the
+  lambdakit.core.modelled's runtime INIT if it never started cold) and its Max Memory Used (the
   highest seen). A function with fewer than `samples` such records is invoked with
   `payload` until it has them, so those invocations appear among the runtime's records.
 
@@ -18,8 +18,8 @@ its version in the simulation.
 
 import statistics
 
-from ..records import FUNCTION_ERROR, THROTTLED
-from ..sim import Empirical, Scenario, SimFunction, Workload, simulate
+from ..core.records import FUNCTION_ERROR, THROTTLED
+from ..scale.sim import Empirical, Scenario, SimFunction, Workload, simulate
 
 DEFAULT_SAMPLES = 20
 
