@@ -123,7 +123,7 @@ def environment_creations(count, warm_median_s):
         for i in range(count + 1):
             rt.create_function(f"cold{i}", HANDLER, memory_size=MEMORY_MB)
         rt.invoke("cold0", EVENT)  # the zygote's own start-up is paid once per Runtime
-        zygote = rt._zygote.process.pid
+        zygote = rt._pool.zygote.process.pid
         walls, inits, kernel_ms, env_ms = [], [], [], []
         zygote_start = _cpu_ns(zygote)
         for i in range(1, count + 1):

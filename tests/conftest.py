@@ -18,10 +18,10 @@ REAP_WAIT_S = 10.0
 def _runtime_processes(runtime):
     """PIDs of the runtime's zygote and of every process in its environments' cgroups."""
     pids = set()
-    zygote = runtime._zygote
+    zygote = runtime._pool.zygote
     if zygote is not None and zygote.process.poll() is None:
         pids.add(zygote.process.pid)
-    for parent in ((runtime._cgroups and runtime._cgroups.layout) or {}).values():
+    for parent in ((runtime._pool.cgroups and runtime._pool.cgroups.layout) or {}).values():
         for root, _, files in os.walk(parent):
             if "cgroup.procs" in files:
                 try:

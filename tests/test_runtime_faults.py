@@ -462,8 +462,8 @@ def test_zygote_killed_from_outside(real):
     real.create_function("echo", HEALTHY)
     real.create_function("other", HEALTHY)
     next_invoke_works(real, "echo", cold=True)
-    real._zygote.process.kill()
-    real._zygote.process.wait()
+    real._pool.zygote.process.kill()
+    real._pool.zygote.process.wait()
     next_invoke_works(real, "echo", cold=False)   # a warm environment does not need the zygote
     next_invoke_works(real, "other", cold=True)   # a new one comes from a new zygote
 

@@ -9,7 +9,8 @@ import pytest
 from botocore.config import Config
 
 from lambdakit import (InvalidParameterValueException, ResourceNotFoundException, TooManyRequestsException,
-                       load_test, records)
+                       load_test)
+from lambdakit.core import records
 from lambdakit.core.errors import ProvisionedConcurrencyConfigNotFoundException
 
 RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"

@@ -110,7 +110,7 @@ class ProvisionedConcurrency:
     # ------------------------------------------------------------ environments
     def environments(self, name, qualifier):
         rt = self.runtime
-        return [env for (fn, _), envs in rt._environments.items() if fn == name for env in envs
+        return [env for (fn, _), envs in rt._pool.environments_by_version.items() if fn == name for env in envs
                 if env.initialization_type == INITIALIZATION_TYPE and env.provisioned_qualifier == qualifier]
 
     def idle(self, name, qualifier, version, arrival_ms):
@@ -118,7 +118,7 @@ class ProvisionedConcurrency:
         `qualifier`, or None. Call with the runtime's lock held."""
         if (name, qualifier) not in self._configs:
             return None
-        for env in self.runtime._environments.get((name, version), ()):
+        for env in self.runtime._pool.environments_by_version.get((name, version), ()):
             if env.initialization_type == INITIALIZATION_TYPE and env.provisioned_qualifier == qualifier \
                     and not env.busy and env.alive and env.free_at_ms <= arrival_ms:
                 return env
@@ -144,7 +144,7 @@ class ProvisionedConcurrency:
         workers = 1 if rt.clock.virtual else min(PARALLEL_INITS, len(plans))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             errors = [error for error in pool.map(
-                lambda plan: rt._initialise_environment(*plan, at_ms, INITIALIZATION_TYPE, qualifier), plans)
+                lambda plan: rt._pool.initialise_environment(*plan, at_ms, INITIALIZATION_TYPE, qualifier), plans)
                 if error is not None]
         if errors:
             with rt._lock:
@@ -174,7 +174,7 @@ class ProvisionedConcurrency:
             elif env.busy:
                 env.retire_when_done = True
             else:
-                rt._stop(env, "retired", rt.clock.now_ms())
+                rt._pool.stop(env, "retired", rt.clock.now_ms())
 
     # ------------------------------------------------------------------ state
     def _describe(self, config):

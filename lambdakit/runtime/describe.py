@@ -1,0 +1,41 @@
+"""The configuration and alias descriptions the Lambda API returns (GetFunctionConfiguration,
+ListFunctions, GetAlias, ...), built from the service's versions and aliases."""
+
+import uuid
+
+from ..core.config import function_arn
+from . import logs
+from .functions import LATEST
+
+
+def describe_version(version, function):
+    config = version.config
+    arn = function_arn(config.name)
+    description = {
+        "FunctionName": config.name,
+        "FunctionArn": arn if version.number == LATEST else f"{arn}:{version.number}",
+        "Runtime": config.runtime, "Role": config.role, "Handler": config.handler,
+        "CodeSize": version.code.size, "Description": version.description,
+        "Timeout": config.timeout, "MemorySize": config.memory_size,
+        "LastModified": version.last_modified, "CodeSha256": version.code.sha256,
+        "Version": version.number,
+        "Environment": {"Variables": config.env},
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": str(uuid.UUID(int=hash((config, version.code, version.revision)) & ((1 << 128) - 1))),
+        "Layers": [{"Arn": arn} for arn in config.layers],
+        "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
+        "Architectures": [config.architecture],
+        "EphemeralStorage": {"Size": config.ephemeral_storage},
+        "LoggingConfig": {"LogFormat": config.log_format, "LogGroup": logs.log_group(config.name)},
+    }
+    if function.dead_letter_target:
+        description["DeadLetterConfig"] = {"TargetArn": function.dead_letter_target}
+    return description
+
+
+def describe_alias(name, alias):
+    description = {"AliasArn": function_arn(name, alias.name), "Name": alias.name,
+                   "FunctionVersion": alias.version, "Description": alias.description}
+    if alias.weights:
+        description["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.weights)}
+    return description

@@ -1,0 +1,219 @@
+"""One invocation on one execution environment: INIT if cold, then INVOKE, and what came
+of them: the payload or AWS's error, the figures of the record and the REPORT line."""
+
+import json
+import math
+import os
+import time
+
+from ..core import limits, records
+from ..core.clock import iso_ms
+from ..core.records import InvocationRecord
+from ..cost.pricing import billed_duration_ms
+from . import logs
+from .environment import exit_text
+
+# The 6 MB response quota as Lambda enforces and words it: "... maximum allowed payload
+# size (6291556 bytes)", 100 bytes over 6 MiB.
+RESPONSE_MAX_BYTES = limits.SYNC_PAYLOAD_MAX_BYTES + 100
+
+
+class Invocation:
+    """One invocation on one environment: INIT if cold, then INVOKE, and what came of them."""
+
+    def __init__(self, service, env, version, request_id, arrival_ms, cold):
+        self.service, self.env, self.version = service, env, version
+        self.config = version.config
+        self.request_id, self.arrival_ms, self.cold = request_id, arrival_ms, cold
+        self.virtual = service.clock.virtual
+        self.init_ms = 0.0
+        self.init_error = None
+        self.init_output = ""
+        self.duration_ms = 0.0
+        self.cpu_ms = 0.0
+        self.output = ""
+        self.payload = b""
+        self.error_type = None
+        self.outcome = records.OK
+        self.keep = True
+        self.peak_kb = 0
+        self.timed_out_after = None  # "Task timed out after N.NN seconds" when it did
+
+    # -- INIT --------------------------------------------------------------
+    def init(self):
+        env = self.env
+        started = time.monotonic()
+        watch = self.service._pool.watchdog.watch(env, limits.INIT_TIMEOUT_S, self.config.memory_size)
+        message = env.receive()
+        self.service._pool.watchdog.unwatch(env)
+        if message is None or message[0] != "init":
+            self._init_failed(message, watch, started)
+            return
+        _, error, elapsed, base_kb, cpu, output, peak_kb = message
+        env.base_rss_kb = base_kb
+        self.peak_kb = max(peak_kb, watch.peak_kb)
+        self.init_output = output
+        self.init_ms = (self.service.modelled.runtime_init_ms + elapsed) if self.virtual \
+            else (time.monotonic() - started) * 1000.0
+        if error is not None:
+            self.init_error = error
+            self._fail(json.dumps(error).encode(), error["errorType"], records.FUNCTION_ERROR)
+            self.keep = False
+        elif self.peak_kb > self.config.memory_size * 1024:  # over the size between two samples
+            self.init_error = {"errorType": "Runtime.OutOfMemory"}
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+
+    def _init_failed(self, message, watch, started):
+        """INIT ran past its 10 s, ran out of memory, or the process died during it."""
+        self.keep = False
+        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if (message and message[0] == "deadline") or \
+            watch.reason == "timeout" else (time.monotonic() - started) * 1000.0
+        if message and message[0] == "sandbox_error":
+            raise RuntimeError(f"lambdakit could not set up the environment: {message[1]}")
+        if message and message[0] in ("deadline", "oom"):
+            self.init_output, self.peak_kb = message[2], message[3]
+        self.peak_kb = max(self.peak_kb, watch.peak_kb)
+        kind = message[0] if message else watch.reason
+        self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
+                           else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
+        if kind in ("deadline", "timeout"):
+            self.timed_out_after = f"Task timed out after {limits.INIT_TIMEOUT_S:.2f} seconds"
+            self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
+        elif kind == "oom":
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+        else:
+            status = self.env.zygote.wait_exit(self.env.pid)
+            self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
+
+    # -- INVOKE ------------------------------------------------------------
+    def invoke(self, body, invoked_arn, client_context, trace_id=None):
+        env, service = self.env, self.service
+        start_ms = self.arrival_ms + self.init_ms
+        deadline_ms = int(start_ms + self.config.timeout * 1000) if self.virtual \
+            else int(time.time() * 1000 + self.config.timeout * 1000)
+        request = {"request_id": self.request_id, "payload": body, "deadline_ms": deadline_ms,
+                   "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
+                   "identity": None, "trace_id": trace_id or new_trace_id(self.request_id, start_ms)}
+        started = time.monotonic()
+        sent = env.send(("invoke", request))
+        # Watched from after the send: a thread of a busy kernel may wait a long time for the
+        # GIL, and that wait must not count against the function's timeout.
+        watch = service._pool.watchdog.watch(env, self.config.timeout, self.config.memory_size)
+        message = env.receive() if sent else None
+        service._pool.watchdog.unwatch(env)
+        elapsed_real = (time.monotonic() - started) * 1000.0
+        env.invocations += 1
+        kind = message[0] if message else watch.reason
+        if kind == "result":
+            _, outcome, payload, elapsed, cpu, output, peak_kb = message
+            self.duration_ms = elapsed if self.virtual else elapsed_real
+            self.cpu_ms, self.output, self.peak_kb = cpu, output, max(self.peak_kb, peak_kb)
+            if self.peak_kb > self.config.memory_size * 1024:
+                self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+            elif outcome == "error":
+                self._fail(payload, json.loads(payload).get("errorType"), records.FUNCTION_ERROR)
+            elif outcome == "too_large":
+                self._fail(json.dumps({
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                                    f"({RESPONSE_MAX_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge"}).encode(),
+                    "Function.ResponseSizeTooLarge", records.FUNCTION_ERROR)
+            else:
+                self.payload = payload
+            return
+        self.keep = False
+        if message is not None:  # "deadline" or "oom", reported by the environment itself
+            self.output, self.peak_kb = message[2], max(self.peak_kb, message[3])
+        self.peak_kb = max(self.peak_kb, watch.peak_kb)
+        if kind in ("deadline", "timeout"):
+            self.duration_ms = self.config.timeout * 1000.0
+            self.timed_out_after = f"Task timed out after {self.config.timeout:.2f} seconds"
+            self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
+        elif kind == "oom":
+            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+        else:
+            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
+                                "Runtime.ExitError", records.CRASH)
+
+    def _exit_message(self, status):
+        if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return "Runtime exited without providing a reason"
+        return f"Runtime exited with error: {exit_text(status)}"
+
+    def _fail(self, payload, error_type, outcome):
+        self.payload, self.error_type, self.outcome = payload, error_type, outcome
+
+    def _fail_platform(self, text, error_type, outcome):
+        """A failure the platform reports (not the runtime): AWS's two-field error payload."""
+        self.keep = False
+        message = f"RequestId: {self.request_id} Error: {text}"
+        self._fail(json.dumps({"errorMessage": message, "errorType": error_type}).encode(),
+                   error_type, outcome)
+
+    # -- results -------------------------------------------------------------
+    @property
+    def end_ms(self):
+        return self.arrival_ms + self.init_ms + self.duration_ms
+
+    def finish(self):
+        """Work out the figures the record and the REPORT line share; call once, at the end."""
+        if self.virtual:
+            grown = max(0, self.peak_kb - self.env.base_rss_kb) // 1024
+            used = self.service.modelled.runtime_memory_mb + grown
+        else:
+            used = math.ceil(self.peak_kb / 1024)
+        if self.outcome == records.OOM:
+            # Killed on crossing the limit: what was in use then is at least the memory size,
+            # whatever the last sample before the kill saw.
+            used = max(used, self.config.memory_size)
+        self.max_memory_used_mb = used
+        # Since 1 Aug 2025 on-demand functions are billed for INIT too; whole ms, rounded up.
+        self.billed_ms = billed_duration_ms(self.duration_ms, self.init_ms)
+
+    def record(self, invocation_type, attempt=1, provisioned=False):
+        config = self.config
+        return InvocationRecord(
+            function=config.name, version=self.version.number, request_id=self.request_id,
+            environment_id=self.env.id, start_ms=self.arrival_ms, init_ms=self.init_ms,
+            duration_ms=self.duration_ms, billed_ms=self.billed_ms, memory_mb=config.memory_size,
+            max_memory_used_mb=self.max_memory_used_mb, cold=self.cold, outcome=self.outcome,
+            architecture=config.architecture, ephemeral_storage_mb=config.ephemeral_storage,
+            invocation_type=invocation_type, attempt=attempt, cpu_ms=self.cpu_ms,
+            provisioned=provisioned, error_type=self.error_type)
+
+    def log_lines(self):
+        status = error_type = None
+        if self.outcome == records.TIMEOUT:
+            status = "timeout"
+        elif self.outcome in (records.OOM, records.CRASH) or self.init_error:
+            status, error_type = "error", self.error_type
+        init_ms = self.init_ms if self.cold else None
+        lines = logs.split_output(self.init_output) if self.init_output else []
+        if self.config.log_format == "JSON":
+            lines.append(logs.start_record(self.arrival_ms + self.init_ms, self.request_id, self.version.number))
+            if self.output:
+                lines += logs.split_output(self.output)
+            lines.append(logs.report_record(
+                self.end_ms, self.request_id, self.duration_ms, self.billed_ms, self.config.memory_size,
+                self.max_memory_used_mb, init_ms, status, error_type))
+            return lines
+        lines.append(logs.start_line(self.request_id, self.version.number))
+        if self.output:
+            lines += logs.split_output(self.output)
+        lines.append(logs.end_line(self.request_id))
+        lines.append(logs.report_line(
+            self.request_id, self.duration_ms, self.billed_ms, self.config.memory_size,
+            self.max_memory_used_mb, init_ms, status, error_type))
+        if self.timed_out_after is not None:
+            # AWS logs the timeout after REPORT: "<timestamp> <request id> Task timed out after 3.00 seconds".
+            lines.append(f"{iso_ms(self.end_ms)} {self.request_id} {self.timed_out_after}")
+        return lines
+
+
+
+def new_trace_id(request_id, start_ms):
+    epoch_hex = format(int(start_ms // 1000), "08x")
+    return f"Root=1-{epoch_hex}-{request_id.replace('-', '')[:24]};Parent={request_id.replace('-', '')[-16:]};Sampled=0;Lineage=1:{request_id[:8]}:0"
+
