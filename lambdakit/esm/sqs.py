@@ -73,7 +73,7 @@ class SqsPoller:
         self._running = []           # (end_ms, batch, failed ids) of invoked batches
         self._in_progress = 0        # real clock: batches whose invocation is still running
         self._poll_at = self.clock.now_ms()
-        self._records_seen = len(runtime.records)
+        self._records_seen = runtime.records.total
 
     def __repr__(self):
         return f"SqsPoller({self.mapping.uuid})"
@@ -90,7 +90,7 @@ class SqsPoller:
             times += [m.visible_at_ms for m in self._hidden]
             if self._gathering:
                 times.append(self._gathering[0].received_ms + config.maximum_batching_window_in_seconds * 1000.0)
-            if self.clock.virtual and len(self.runtime.records) != self._records_seen:
+            if self.clock.virtual and self.runtime.records.total != self._records_seen:
                 self._poll_soon(self.clock.now_ms())  # an invocation may have sent messages
             if config.enabled and self._poll_at is not None:
                 times.append(self._poll_at)
@@ -98,7 +98,7 @@ class SqsPoller:
 
     def step(self, at_ms):
         with self._lock:
-            self._records_seen = len(self.runtime.records)
+            self._records_seen = self.runtime.records.total
             self._finish_batches(at_ms)
             self._release_hidden(at_ms)
             config = self.mapping.config

@@ -170,17 +170,16 @@ def concurrency(request, shell):
 
 @action(requests.Bill)
 def bill(request, shell):
-    from ..cost.billing import Bill
     runtime = _runtime_of(request.name)
     records = [r for r in runtime.records if request.name in (None, r.function)]
     if request.dashboard:
         from .widgets.billing import BillingDashboard
         display(BillingDashboard(records))
         return
-    if not records:
+    if not runtime.records.outcomes(request.name):
         print("No invocations yet, so nothing to bill.")
         return
-    print(Bill.from_records(records).render())
+    print(runtime.records.bill(function=request.name).render())  # every invocation, kept or not
 
 
 @action(requests.Tune)

@@ -32,6 +32,7 @@ from .functions import LATEST, Code, Function, Version, split_name
 from .invocation import Invocation
 from .pool import EnvironmentPool
 from .provisioned import ProvisionedConcurrency
+from .recordstore import RECORDS_KEPT, RecordStore
 from .result import InvocationResult
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
@@ -41,7 +42,8 @@ class Runtime(AsyncInvocation):
     """A local Lambda service, with its own functions, environments and clock."""
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
-                 account_concurrency=limits.ACCOUNT_CONCURRENCY_DEFAULT, state_dir=None):
+                 account_concurrency=limits.ACCOUNT_CONCURRENCY_DEFAULT, state_dir=None,
+                 records_kept=RECORDS_KEPT):
         self.clock = make_clock(clock, seed, **({"start": start} if start else {}))
         self.modelled = modelled
         self._account = ConcurrencyAccount(account_concurrency)  # reserved, provisioned, scaling rate
@@ -50,7 +52,8 @@ class Runtime(AsyncInvocation):
         self._functions = {}
         self._lock = threading.RLock()
         self._pool = EnvironmentPool(self)
-        self.records = []
+        # The latest records_kept records, and exact totals (bill, outcomes) over all of them.
+        self.records = RecordStore(records_kept)
         self.logs = logs.LogStore()
         self.handler_environment = {}  # extra variables for every environment (local AWS endpoints)
         self._closed = False

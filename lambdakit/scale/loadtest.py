@@ -123,6 +123,10 @@ class LoadTest:
         self._answered = Counter()  # outcome -> answers so far (for the live display)
         self._stopping = threading.Event()
         self._finished = threading.Event()
+        # Records are collected as they are made: the runtime keeps only its latest ones.
+        self._records = {}
+        self._stop_collecting = runtime.records.subscribe(
+            lambda record: self._records.__setitem__(record.request_id, record))
         self._result = None
         self._started = None
         self._ended = None
@@ -275,11 +279,8 @@ class LoadTest:
         with self._lock:
             wanted = list(self._request_ids)
             refused = tuple(sorted(self._refused.items()))
-        found = {}
-        wanted_set = set(wanted)
-        for record in list(self.runtime.records):
-            if record.request_id in wanted_set:
-                found[record.request_id] = record
+        self._stop_collecting()
+        found = self._records
         self._result = LoadTestResult(
             self.function, self.runtime.clock.name, self.mode, len(wanted) + sum(n for _, n in refused),
             tuple(found[rid] for rid in wanted if rid in found), self._elapsed_s(), refused)
