@@ -56,8 +56,13 @@ def main():
         host, port = rt.endpoint_url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port))
 
+        # Signed once: the server checks a signature's shape, not its key or age.
+        signed = {"X-Amz-Date": "20250101T000000Z", "Authorization": (
+            "AWS4-HMAC-SHA256 Credential=bench/20250101/us-east-1/lambda/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)}
+
         def raw_invoke():
-            connection.request("POST", "/2015-03-31/functions/bench/invocations", body=EVENT)
+            connection.request("POST", "/2015-03-31/functions/bench/invocations", body=EVENT, headers=signed)
             connection.getresponse().read()
 
         _line("raw HTTP keep-alive (http.client)", _timed(raw_invoke, args.invokes))

@@ -25,3 +25,13 @@ def _address(hex_address):
     if len(hex_address) == 8:  # IPv4, little-endian
         return ".".join(str(int(hex_address[i:i + 2], 16)) for i in (6, 4, 2, 0))
     return "::" if set(hex_address) == {"0"} else hex_address
+
+
+def sigv4_headers(url, method, path, body=b"", headers=None, service="lambda"):
+    """`headers` plus the SigV4 Authorization boto3 would send for this request (any key works)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method=method, url=url + path, data=body, headers=dict(headers or {}))
+    SigV4Auth(Credentials("testing", "testing"), service, "us-east-1").add_auth(request)
+    return dict(request.headers.items())

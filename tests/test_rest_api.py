@@ -21,6 +21,7 @@ import pytest
 from botocore.config import Config
 
 import lambdakit
+from loopback import sigv4_headers
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -88,10 +89,11 @@ def error_of(excinfo):
 
 
 def raw(url, method, path, body=b"", headers=None):
+    """A request boto3 cannot send, signed as boto3 signs."""
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=sigv4_headers(url, method, path, body, headers))
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -527,7 +529,10 @@ def test_broken_connections_do_not_stop_the_server(runtime, client, name):
 def test_a_body_over_the_request_cap_is_refused_unread(runtime):
     host, port = runtime.endpoint_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+        signed = sigv4_headers(runtime.endpoint_url, "POST", "/2015-03-31/functions")
+        head = "".join(f"{k}: {v}\r\n" for k, v in signed.items() if k.lower() != "content-length")
+        s.sendall(f"POST /2015-03-31/functions HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
+                  "Content-Length: 100000000\r\n\r\n".encode())
         reply = b""
         while chunk := s.recv(65536):
             reply += chunk  # the server closes the connection after answering
@@ -544,12 +549,15 @@ def test_keep_alive_connection_serves_many_requests(runtime, client, name):
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
         for _ in range(20):
-            connection.request("POST", f"/2015-03-31/functions/{name}/invocations", body=b"{}")
+            path = f"/2015-03-31/functions/{name}/invocations"
+            connection.request("POST", path, body=b"{}",
+                               headers=sigv4_headers(runtime.endpoint_url, "POST", path, b"{}"))
             response = connection.getresponse()
             assert (response.status, response.read()) == (200, b'"ok"')
             assert response.getheader("X-Amz-Executed-Version") == "$LATEST"
             assert not response.will_close
-        connection.request("GET", f"/2015-03-31/functions/{name}/aliases")
+        path = f"/2015-03-31/functions/{name}/aliases"
+        connection.request("GET", path, headers=sigv4_headers(runtime.endpoint_url, "GET", path))
         assert connection.getresponse().read() == b'{"Aliases":[]}'
     finally:
         connection.close()

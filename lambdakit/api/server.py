@@ -1,21 +1,20 @@
 """The HTTP server of the Lambda REST API: loopback only, HTTP/1.1 keep-alive, one write per reply.
 
-It reads a request, hands it to routes.dispatch, and writes the Response. A failure in one
-connection's thread is logged and ends that connection, never the server.
+It refuses what a web page could send (core.httpserver) and what no AWS client sends (no SigV4
+Authorization, signing.py), reads the request, hands it to routes.dispatch, and writes the
+Response. A failure in one connection is logged and ends that connection, never the server.
 """
 
 import logging
-import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ..core.errors import InvalidRequestContentException, RequestTooLargeException
+from ..core.errors import InvalidRequestContentException, LambdaError, RequestTooLargeException
+from ..core.httpserver import HOST, LoopbackServer, PooledHandler
 from .routes import dispatch, match
+from .signing import AccessDeniedException, check_signature
 from .wire import UnknownOperationException, error_response
 
 log = logging.getLogger("lambdakit.api")
-
-HOST = "127.0.0.1"  # never another interface: the API has no authentication
 # AWS's own cap on a CreateFunction request: a 50 MB zip, base64-encoded, in JSON.
 MAX_REQUEST_BYTES = 69_905_067
 
@@ -24,20 +23,19 @@ class _TooLarge(Exception):
     pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True   # TCP_NODELAY: no 40 ms wait on small keep-alive replies
+class _Handler(PooledHandler):
     server_version = "lambdakit"
 
-    def setup(self):
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self):
-        self.server.track(self.connection, False)
-        super().finish()
-
     def _serve(self):
+        refused = self.refusal()
+        if refused:
+            self._reply(error_response(AccessDeniedException(f"lambdakit: {refused}.")), close=True)
+            return
+        try:
+            check_signature(self.headers)
+        except LambdaError as error:
+            self._reply(error_response(error), close=True)
+            return
         try:
             body = self._read_body()
         except _TooLarge:
@@ -100,37 +98,17 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, runtime, port):
+class _Server(LoopbackServer):
+    def __init__(self, runtime, port, allowed_origins):
         self.runtime = runtime
-        self._connections = set()
-        self._connections_lock = threading.Lock()
-        super().__init__((HOST, port), _Handler)
-
-    def track(self, connection, open_):
-        with self._connections_lock:
-            (self._connections.add if open_ else self._connections.discard)(connection)
-
-    def close_connections(self):
-        """End keep-alive connections, so no request reaches a runtime after stop()."""
-        with self._connections_lock:
-            for connection in self._connections:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def handle_error(self, request, client_address):
-        log.debug("lambdakit: connection from %s ended with an error", client_address, exc_info=True)
+        super().__init__(_Handler, port, allowed_origins=allowed_origins, name="lambdakit-api")
 
 
 class LambdaServer:
     """The Lambda REST API for one Runtime, served from a background thread on 127.0.0.1."""
 
-    def __init__(self, runtime, port=0):
-        self._httpd = _Server(runtime, port)
+    def __init__(self, runtime, port=0, allowed_origins=()):
+        self._httpd = _Server(runtime, port, allowed_origins)
         self._thread = None
 
     @property
@@ -165,6 +143,7 @@ class LambdaServer:
         self.stop()
 
 
-def serve(runtime, port=0):
-    """Start serving `runtime` on 127.0.0.1:`port` (0 picks a free port); returns the LambdaServer."""
-    return LambdaServer(runtime, port).start()
+def serve(runtime, port=0, allowed_origins=()):
+    """Start serving `runtime` on 127.0.0.1:`port` (0 picks a free port); returns the LambdaServer.
+    `allowed_origins` are web origins whose pages may call it (none by default: no page needs to)."""
+    return LambdaServer(runtime, port, allowed_origins).start()

@@ -1,10 +1,13 @@
-"""The local API Gateway over real HTTP: a threaded HTTP/1.1 server on 127.0.0.1 in front
+"""The local API Gateway over real HTTP: a pooled HTTP/1.1 server on 127.0.0.1 in front
 of an ApiGateway. It only reads requests and writes responses; the gateway decides.
+
+Requests need no signature (API Gateway serves unsigned requests), but a web page's
+request (an Origin not allowed, a DNS-rebinding Host) is refused as core.httpserver says.
 """
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ..core.httpserver import LoopbackServer, PooledHandler
 from ..events.http_request import HttpRequest
 from .gateway import ApiGateway
 
@@ -12,11 +15,16 @@ from .gateway import ApiGateway
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(PooledHandler):
     gateway = None  # set on the per-server subclass
 
     def _serve(self):
+        refused = self.refusal()
+        if refused:
+            self.close_connection = True
+            self._write_raw(403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ForbiddenException"),
+                                  ("x-lambdakit-refused", refused)], b'{"message":"Forbidden"}')
+            return
         target, _, query = self.path.partition("?")
         if target.startswith(("http://", "https://")):  # absolute-form request target
             target = "/" + target.split("/", 3)[-1] if target.count("/") >= 3 else "/"
@@ -73,12 +81,11 @@ class _Handler(BaseHTTPRequestHandler):
 class GatewayServer:
     """An ApiGateway served on 127.0.0.1; `url` is the invoke URL (stage included)."""
 
-    def __init__(self, gateway, port=0):
+    def __init__(self, gateway, port=0, allowed_origins=()):
         self.gateway = gateway
         handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
+        self._server = LoopbackServer(handler, port, allowed_origins=allowed_origins, name="lambdakit-apigw")
+        self.port = self._server.port
         self.url = f"http://127.0.0.1:{self.port}{gateway.stage_prefix}"
         self.closed = False
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdakit-apigw",
@@ -98,6 +105,7 @@ class GatewayServer:
             return
         self.closed = True
         self._server.shutdown()
+        self._server.close_connections()
         self._server.server_close()
         self._thread.join()
 
@@ -108,8 +116,9 @@ class GatewayServer:
         self.close()
 
 
-def start(runtime, routes, *, port=0, **options):
+def start(runtime, routes, *, port=0, allowed_origins=(), **options):
     """Serve `routes` ({"POST /lambda/hello": "hello", ...}) of `runtime` over HTTP on
-    127.0.0.1 (a free port unless `port` is given); closed with the runtime. Options as for
+    127.0.0.1 (a free port unless `port` is given); closed with the runtime. `allowed_origins`
+    are the web origins whose pages may call it (none by default). Options as for
     ApiGateway: kind ("rest" or "http"), stage, binary_media_types, integration_timeout_ms."""
-    return runtime.attach(GatewayServer(ApiGateway(runtime, routes, **options), port))
+    return runtime.attach(GatewayServer(ApiGateway(runtime, routes, **options), port, allowed_origins))

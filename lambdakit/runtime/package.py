@@ -9,7 +9,9 @@ import hashlib
 import io
 import os
 import shutil
+import tempfile
 import zipfile
+import zlib
 
 from ..core import limits
 from ..core.errors import InvalidParameterValueException, RequestTooLargeException
@@ -17,12 +19,22 @@ from ..core.errors import InvalidParameterValueException, RequestTooLargeExcepti
 DEFAULT_MODULE_FILE = "lambda_function.py"
 
 
+_UNREADABLE = "Could not unzip uploaded file. Please check your file, then try to upload again."
+# What zipfile raises for a damaged archive: a bad directory or CRC, a truncated or
+# undecodable member, a compression method it does not know, members that clash as paths.
+_ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError,
+               IsADirectoryError, NotADirectoryError, FileExistsError)
+
+
 def _unzip(data, target):
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InvalidParameterValueException(
-            "Could not unzip uploaded file. Please check your file, then try to upload again.")
+        _extract(data, target)
+    except _ZIP_DAMAGE:
+        raise InvalidParameterValueException(_UNREADABLE)
+
+
+def _extract(data, target):
+    archive = zipfile.ZipFile(io.BytesIO(data))
     unzipped = sum(info.file_size for info in archive.infolist())
     if unzipped > limits.PACKAGE_UNZIPPED_MAX_BYTES:
         raise InvalidParameterValueException(
@@ -56,11 +68,19 @@ def store(code, target_root, module_file=DEFAULT_MODULE_FILE):
     digest = hashlib.sha256(data).digest()
     directory = os.path.join(target_root, digest.hex()[:32])
     if not os.path.isdir(directory):
-        staging = directory + ".tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        os.makedirs(staging)
-        _unzip(data, staging)
-        os.replace(staging, directory)
+        os.makedirs(target_root, exist_ok=True)
+        # A private staging directory: two uploads of the same package never share one, and
+        # a package that fails to unzip leaves nothing behind.
+        staging = tempfile.mkdtemp(prefix=".staging-", dir=target_root)
+        try:
+            _unzip(data, staging)
+            try:
+                os.replace(staging, directory)
+            except OSError:
+                if not os.path.isdir(directory):  # else the same package arrived meanwhile
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return directory, base64.b64encode(digest).decode(), len(data)
 
 

@@ -1,0 +1,237 @@
+"""HTTP/1.1 servers on 127.0.0.1 that web pages cannot reach and idle clients cannot exhaust.
+
+Every loopback server of lambdakit (the Lambda REST API, the local API Gateway, function URLs)
+is built on LoopbackServer, which gives two defences:
+
+- Who may talk. Any web page the learner opens can send requests to 127.0.0.1. A request whose
+  `Origin` is not on the server's allow-list (a page's fetch), or whose `Host` is not the
+  address the server is bound to (a DNS-rebinding page sends its own domain), is refused
+  before its body is read: `refusal()` says why, the server answers in its own error shape.
+- What a client may hold. A fixed pool of worker threads serves requests; a keep-alive
+  connection waiting for its next request is parked in one selector (no thread), closed after
+  IDLE_TIMEOUT_S, and every socket read or write gives up after IO_TIMEOUT_S.
+"""
+
+import logging
+import queue
+import select
+import selectors
+import socket
+import socketserver
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+
+log = logging.getLogger("lambdakit.http")
+
+HOST = "127.0.0.1"     # never another interface
+WORKERS = 64           # requests served at once; more wait their turn on their own connection
+IO_TIMEOUT_S = 30.0    # a client that stops sending or reading mid-request is cut off
+IDLE_TIMEOUT_S = 60.0  # a keep-alive connection with no next request is closed (boto3 reconnects)
+# A worker waits this long for a busy client's next request before parking the connection
+# (parking and waking costs two thread hops, ~0.15 ms a request for a client in a loop).
+LINGER_S = 0.02
+
+
+class PooledHandler(BaseHTTPRequestHandler):
+    """A request handler that serves one request per call of handle_one_request(), so the
+    server can park the connection between requests instead of a thread blocking on it."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms wait on small keep-alive replies
+
+    def __init__(self, request, client_address, server):
+        # BaseRequestHandler.__init__ would serve the whole connection here; the server drives it.
+        self.request, self.client_address, self.server = request, client_address, server
+        self.close_connection = False
+        self.setup()
+
+    def refusal(self):
+        """Why this request must not be served (a web page sent it), or None."""
+        return self.server.refusal(self.headers)
+
+    def log_message(self, format, *args):
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class _Workers:
+    """At most `size` daemon threads, started as work arrives (a stuck request never blocks exit)."""
+
+    def __init__(self, size, name):
+        self._jobs = queue.SimpleQueue()
+        self._size, self._name = size, name
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, job, *args):
+        with self._lock:
+            if self._idle == 0 and self._threads < self._size:
+                self._threads += 1
+                threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
+            else:
+                self._idle -= 1 if self._idle else 0
+        self._jobs.put((job, args))
+
+    def _work(self):
+        while True:
+            job, args = self._jobs.get()
+            if job is None:
+                return
+            job(*args)
+            with self._lock:
+                self._idle += 1
+
+    @property
+    def threads(self):
+        return self._threads
+
+    def stop(self):
+        for _ in range(self._threads):
+            self._jobs.put((None, ()))
+
+
+class LoopbackServer(socketserver.TCPServer):
+    """A pooled HTTP/1.1 server on 127.0.0.1:`port`; `handler_class` is a PooledHandler."""
+
+    allow_reuse_address = True
+    request_queue_size = 1024  # a burst of connects waits in the kernel, not refused
+
+    def __init__(self, handler_class, port=0, *, allowed_origins=(), workers=WORKERS, name="lambdakit-http"):
+        self.allowed_origins = frozenset(o.rstrip("/").lower() for o in allowed_origins)
+        self._workers = _Workers(workers, name)
+        self._parked = {}            # socket -> (handler, parked at, monotonic s)
+        self._arrivals = []          # handlers to park, handed over by workers
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._closing = False
+        self._parker = None  # TCPServer calls server_close() when the port is busy
+        super().__init__((HOST, port), handler_class)
+        self.port = self.server_address[1]
+        self._hosts = {f"{HOST}:{self.port}", f"localhost:{self.port}"}
+        self._parker = threading.Thread(target=self._park_loop, name=f"{name}-idle", daemon=True)
+        self._parker.start()
+
+    # ------------------------------------------------------------ who may talk
+    def refusal(self, headers):
+        """Why a request with these headers comes from a web page (and is refused), or None."""
+        origin = headers.get("Origin")
+        if origin is not None and origin.rstrip("/").lower() not in self.allowed_origins:
+            return f"requests from web pages are refused (Origin {origin})"
+        host = headers.get("Host")
+        if host is not None and host.lower() not in self._hosts:
+            return f"requests for another host are refused (Host {host}; this server is {HOST}:{self.port})"
+        return None
+
+    # ------------------------------------------------------ what a client holds
+    def process_request(self, request, client_address):
+        request.settimeout(IO_TIMEOUT_S)
+        try:
+            handler = self.RequestHandlerClass(request, client_address, self)
+        except OSError:
+            self.shutdown_request(request)
+            return
+        self._park(handler)  # a worker takes it once its first request arrives
+
+    def _serve(self, handler):
+        """Serve the requests that have arrived on a connection, then park it or end it."""
+        try:
+            handler.handle_one_request()
+            while not handler.close_connection and not self._closing and self._waiting(handler):
+                handler.handle_one_request()  # pipelined, or sent while we answered
+        except OSError:
+            handler.close_connection = True
+        except Exception:
+            log.debug("lambdakit: a connection from %s ended with an error", handler.client_address,
+                      exc_info=True)
+            handler.close_connection = True
+        if handler.close_connection or self._closing:
+            self._end(handler)
+            return
+        self._park(handler)
+
+    def _park(self, handler):
+        with self._lock:
+            self._arrivals.append(handler)
+        self._wake()
+
+    @staticmethod
+    def _waiting(handler):
+        """Whether the next request's bytes are buffered or arrive within LINGER_S."""
+        sock = handler.connection
+        # Never a read with a timeout: a socket file that timed out once refuses every later read.
+        sock.setblocking(False)
+        try:
+            if handler.rfile.peek(1):
+                return True
+            return bool(select.select([sock], [], [], LINGER_S)[0] and handler.rfile.peek(1))
+        except (OSError, ValueError):
+            return False
+        finally:
+            sock.settimeout(IO_TIMEOUT_S)
+
+    def _end(self, handler):
+        try:
+            handler.finish()
+        except OSError:
+            pass
+        self.shutdown_request(handler.connection)
+
+    def _wake(self):
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass  # closing
+
+    def _park_loop(self):
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._closing:
+                for key, _ in selector.select(timeout=1.0):
+                    if key.fileobj is self._wake_r:
+                        self._wake_r.recv(4096)
+                        continue
+                    selector.unregister(key.fileobj)
+                    handler, _ = self._parked.pop(key.fileobj)
+                    self._workers.submit(self._serve, handler)
+                with self._lock:
+                    arrivals, self._arrivals = self._arrivals, []
+                now = time.monotonic()
+                for handler in arrivals:
+                    self._parked[handler.connection] = (handler, now)
+                    selector.register(handler.connection, selectors.EVENT_READ)
+                for sock, (handler, since) in list(self._parked.items()):
+                    if now - since > IDLE_TIMEOUT_S:
+                        selector.unregister(sock)
+                        del self._parked[sock]
+                        self._end(handler)
+            for handler, _ in self._parked.values():
+                self._end(handler)
+            self._parked.clear()
+
+    @property
+    def threads(self):
+        """Worker threads started so far (never more than `workers`)."""
+        return self._workers.threads
+
+    def close_connections(self):
+        """End every connection, parked or busy, so no request reaches a closed runtime."""
+        self._closing = True
+        self._wake()
+        if self._parker is not None:
+            self._parker.join()
+        with self._lock:
+            for handler in self._arrivals:
+                self._end(handler)
+            self._arrivals.clear()
+
+    def server_close(self):
+        self._closing = True
+        super().server_close()
+        self.close_connections()
+        self._workers.stop()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def handle_error(self, request, client_address):
+        log.debug("lambdakit: connection from %s ended with an error", client_address, exc_info=True)
