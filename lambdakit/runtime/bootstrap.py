@@ -104,9 +104,9 @@ def load_handler(handler):
 class OutputCapture:
     """Collects what the handler prints and logs for one phase, up to a byte limit."""
 
-    def __init__(self, limit_bytes, fd_file):
+    def __init__(self, limit_bytes, fd_output):
         self.limit = limit_bytes
-        self.fd_file = fd_file  # fd 1 and 2 point here: output of C code and subprocesses
+        self.fd_output = fd_output  # an OutputPipe: fds 1 and 2 (C code, subprocesses)
         self.reset()
 
     def reset(self):
@@ -120,13 +120,11 @@ class OutputCapture:
             self.dropped += len(text)
 
     def take(self):
-        size = os.fstat(self.fd_file).st_size
-        if size:
-            os.lseek(self.fd_file, 0, os.SEEK_SET)
-            kept = min(size, self.limit)
-            self.write(os.read(self.fd_file, kept).decode("utf-8", "replace"))
-            self.dropped += size - kept
-            os.ftruncate(self.fd_file, 0)
+        if self.fd_output is not None:
+            text, dropped = self.fd_output.take()
+            if text:
+                self.write(text)
+            self.dropped += dropped
         text = "".join(self.parts)
         if self.dropped:
             text += (f"[lambdakit] {self.dropped} more characters of output were dropped: "
@@ -245,13 +243,13 @@ def marshal(encoder, response):
 class Environment:
     """The in-process half of one execution environment."""
 
-    def __init__(self, channel, spec, fd_file, output=None):
+    def __init__(self, channel, spec, fd_output, output=None):
         self.channel, self.spec = channel, spec
         self.pid = os.getpid()
         self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["vcpus"])
         self.clock.install()
         self.output, log_handler = output or prepare_output()
-        self.output.limit, self.output.fd_file = spec["log_limit"], fd_file
+        self.output.limit, self.output.fd_output = spec["log_limit"], fd_output
         self.output.reset()
         configure_logging(log_handler, spec["log_format"])
         self.handler = None

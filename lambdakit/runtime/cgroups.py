@@ -1,11 +1,14 @@
 """Per-environment control groups, where the host lets us make them (cgroup v1 or v2, root).
 
-They give two limits AWS applies and a plain process cannot: at most 1,024 processes
-(a fork bomb stops there) and, on the real clock, the CPU share of the memory size
-(1 vCPU at 1,769 MB). Memory is not limited here: a cgroup would also charge the
-environment's /tmp (tmpfs) to its memory, which Lambda does not do; the watchdog
-measures resident memory instead. Without cgroups the process limit falls back to
-RLIMIT_NPROC and the CPU share is modelled only for declared work (`work(cpu_ms=...)`).
+They give limits AWS applies and a plain process cannot: at most 1,024 processes and
+threads (a fork bomb stops there), on the real clock the CPU share of the memory size
+(1 vCPU at 1,769 MB), and memory counted for the environment with everything it started.
+The memory group's hard limit is the memory size plus the ephemeral storage (/tmp is a
+tmpfs, and the kernel charges its pages to the group; Lambda does not charge /tmp to
+memory): it bounds what an environment can take from the host. The memory size itself is
+enforced by the watchdog on the group's anonymous memory, which /tmp is not part of.
+Without cgroups the process limit falls back to RLIMIT_NPROC, memory to the process's
+resident size, and the CPU share is modelled only for declared work (`work(cpu_ms=...)`).
 """
 
 import os
@@ -15,6 +18,12 @@ import time
 
 ROOT = "/sys/fs/cgroup"
 PERIOD_US = 100_000
+# Threads of lambdakit's runtime beside the function's 1,024 processes and threads (the one
+# that drains fds 1 and 2, outputpipe.py): AWS's limit is the function's.
+RUNTIME_THREADS = 1
+# Above memory + ephemeral storage: its /dev/shm (64 MB) and the runtime's own pages.
+MEMORY_HEADROOM_MB = 128
+_MB = 1024 * 1024
 
 
 def _v2():
@@ -45,6 +54,57 @@ class EnvironmentCgroup:
             _write(os.path.join(self.by_controller["cpu"], "cpu.cfs_quota_us"), _quota_us(cpu_share))
         elif "unified" in self.by_controller:
             _write(os.path.join(self.by_controller["unified"], "cpu.max"), f"{_quota_us(cpu_share)} {PERIOD_US}")
+
+    def set_memory_limit(self, memory_mb, ephemeral_mb):
+        limit = (memory_mb + ephemeral_mb + MEMORY_HEADROOM_MB) * _MB
+        if "memory" in self.by_controller:
+            _write(os.path.join(self.by_controller["memory"], "memory.limit_in_bytes"), limit)
+        elif "unified" in self.by_controller:
+            _write(os.path.join(self.by_controller["unified"], "memory.max"), limit)
+
+    @property
+    def counts_memory(self):
+        return "memory" in self.by_controller or "unified" in self.by_controller
+
+    def _stat(self, v1_name, v2_name):
+        if "memory" in self.by_controller:
+            path, key = os.path.join(self.by_controller["memory"], "memory.stat"), v1_name
+        elif "unified" in self.by_controller:
+            path, key = os.path.join(self.by_controller["unified"], "memory.stat"), v2_name
+        else:
+            return None
+        try:
+            with open(path, "rb") as f:
+                for line in f:
+                    name, _, value = line.partition(b" ")
+                    if name == key:
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def anon_kb(self):
+        """Anonymous memory of every process in the group (not /tmp, not shared libraries),
+        or None where no memory group counts it."""
+        found = self._stat(b"total_rss", b"anon")
+        return None if found is None else found // 1024
+
+    def oom_kills(self):
+        """How many processes the kernel killed for reaching the group's hard limit."""
+        if "memory" in self.by_controller:
+            path = os.path.join(self.by_controller["memory"], "memory.oom_control")
+        elif "unified" in self.by_controller:
+            path = os.path.join(self.by_controller["unified"], "memory.events")
+        else:
+            return 0
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
 
     @property
     def procs_files(self):
@@ -98,13 +158,15 @@ def _owner_alive(session):
 
 
 def _remove_tree(directory):
-    for entry in os.listdir(directory):
-        path = os.path.join(directory, entry)
-        if os.path.isdir(path):
-            try:
-                os.rmdir(path)
-            except OSError:
-                pass
+    """Remove a session left by a dead runtime: end what still runs in its groups first
+    (an environment's processes outlive a kernel that was killed), then the groups."""
+    groups = [os.path.join(directory, entry) for entry in os.listdir(directory)
+              if os.path.isdir(os.path.join(directory, entry))]
+    for group in groups:
+        stale = EnvironmentCgroup(0, False)
+        stale.by_controller["stale"] = group
+        stale.kill_all(wait_s=1.0)
+        stale.remove()
     try:
         os.rmdir(directory)
     except OSError:
@@ -137,7 +199,8 @@ class CgroupFactory:
     def _parents(self):
         if _v2():
             return {"unified": os.path.join(ROOT, "lambdakit", self.session)}
-        return {c: os.path.join(ROOT, c, "lambdakit", self.session) for c in ("pids", "cpu")}
+        return {c: os.path.join(ROOT, c, "lambdakit", self.session) for c in ("pids", "cpu", "memory")
+                if c != "memory" or os.path.isdir(os.path.join(ROOT, c))}
 
     def _probe(self):
         if os.geteuid() != 0:
@@ -147,8 +210,8 @@ class CgroupFactory:
             for controller, parent in parents.items():
                 os.makedirs(parent, exist_ok=True)
                 if controller == "unified":
-                    _write(os.path.join(os.path.dirname(parent), "cgroup.subtree_control"), "+pids +cpu")
-                    _write(os.path.join(parent, "cgroup.subtree_control"), "+pids +cpu")
+                    _write(os.path.join(os.path.dirname(parent), "cgroup.subtree_control"), "+pids +cpu +memory")
+                    _write(os.path.join(parent, "cgroup.subtree_control"), "+pids +cpu +memory")
             return parents
         except OSError:
             return None
@@ -157,21 +220,29 @@ class CgroupFactory:
     def available(self):
         return self.layout is not None
 
-    def take(self, max_processes, cpu_share=None):
-        """A group for an environment: at most `max_processes`, and `cpu_share` CPUs if given.
-        The one make_ahead() made is used when it fits; else one is made now."""
+    @property
+    def counts_memory(self):
+        return bool(self.layout) and ("memory" in self.layout or "unified" in self.layout)
+
+    def take(self, max_processes, cpu_share=None, memory=None):
+        """A group for an environment: at most `max_processes`, `cpu_share` CPUs if given, and
+        `memory` = (memory size, ephemeral storage) in MB if given. The one make_ahead() made
+        is used when it fits; else one is made now."""
         with self._lock:
             group, self._ahead = self._ahead, None
-        if group is not None and (group.max_processes, group.with_cpu) == (max_processes, cpu_share is not None):
-            try:
-                if cpu_share is not None:
-                    group.set_cpu_share(cpu_share)
-                return group
-            except OSError:
-                pass
-        if group is not None:
+        if group is None or (group.max_processes, group.with_cpu) != (max_processes, cpu_share is not None):
+            if group is not None:
+                group.remove()
+            group = self._create(max_processes, cpu_share)
+        try:
+            if group is not None and cpu_share is not None:
+                group.set_cpu_share(cpu_share)
+            if group is not None and memory is not None:
+                group.set_memory_limit(*memory)
+            return group
+        except OSError:
             group.remove()
-        return self._create(max_processes, cpu_share)
+            return None
 
     def make_ahead(self, max_processes, with_cpu):
         """Make the next environment's group now, while this one starts: mkdir and writes to
@@ -199,7 +270,7 @@ class CgroupFactory:
                 os.mkdir(directory)
                 group.by_controller[controller] = directory
                 if controller in ("pids", "unified"):
-                    _write(os.path.join(directory, "pids.max"), max_processes)
+                    _write(os.path.join(directory, "pids.max"), max_processes + RUNTIME_THREADS)
             if cpu_share is not None:
                 group.set_cpu_share(cpu_share)
         except OSError:

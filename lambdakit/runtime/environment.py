@@ -29,7 +29,7 @@ package = types.ModuleType("lambdakit")
 package.__path__ = [sys.argv[1]]
 sys.modules["lambdakit"] = package
 from lambdakit.runtime import zygote
-zygote.main(int(sys.argv[2]), sys.argv[3] == "1")
+zygote.main(int(sys.argv[2]), sys.argv[3] or False)
 """
 # Exit statuses the zygote reported and nobody has collected yet, kept for a while.
 EXITS_KEPT = 1_000
@@ -64,7 +64,7 @@ class Zygote:
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", LAUNCH, _PACKAGE_DIR, str(theirs.fileno()),
-                 "1" if namespaces else "0"],
+                 namespaces or ""],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, start_new_session=True)
         theirs.close()
@@ -295,11 +295,22 @@ class ExecutionEnvironment:
             return True  # closed meanwhile: it is being stopped anyway
 
     def rss_kb(self):
+        """Resident memory of the runtime process, plus the anonymous memory of what it
+        started where a memory cgroup counts the whole environment."""
         try:
             with open(f"/proc/{self.pid}/statm", "rb") as f:
-                return int(f.read().split()[1]) * _PAGE_KB
+                fields = f.read().split()
+            resident, shared = int(fields[1]) * _PAGE_KB, int(fields[2]) * _PAGE_KB
         except (OSError, ValueError, IndexError):
             return 0
+        group_anon = self.cgroup.anon_kb() if self.cgroup is not None else None
+        if group_anon is None:
+            return resident
+        return resident + max(0, group_anon - (resident - shared))
+
+    def killed_for_memory(self):
+        """Whether the kernel ended it at its memory group's hard limit."""
+        return self.cgroup is not None and self.cgroup.oom_kills() > 0
 
     def kill(self):
         """Stop the environment and everything it started."""

@@ -73,7 +73,7 @@ class Invocation:
         if message and message[0] in ("deadline", "oom"):
             self.init_output, self.peak_kb = message[2], message[3]
         self.peak_kb = max(self.peak_kb, watch.peak_kb)
-        kind = message[0] if message else watch.reason
+        kind = message[0] if message else (watch.reason or self._killed_for_memory())
         self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
                            else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
         if kind in ("deadline", "timeout"):
@@ -103,7 +103,7 @@ class Invocation:
         service._pool.watchdog.unwatch(env)
         elapsed_real = (time.monotonic() - started) * 1000.0
         env.invocations += 1
-        kind = message[0] if message else watch.reason
+        kind = message[0] if message else (watch.reason or self._killed_for_memory())
         if kind == "result":
             _, outcome, payload, elapsed, cpu, output, peak_kb = message
             self.duration_ms = elapsed if self.virtual else elapsed_real
@@ -136,6 +136,11 @@ class Invocation:
             self.duration_ms = elapsed_real if not self.virtual else 0.0
             self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
                                 "Runtime.ExitError", records.CRASH)
+
+    def _killed_for_memory(self):
+        """"oom" when the process died at its memory group's hard limit (the kernel was faster
+        than the watchdog), else None."""
+        return "oom" if self.env.killed_for_memory() else None
 
     def _exit_message(self, status):
         if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:

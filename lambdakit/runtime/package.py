@@ -74,6 +74,7 @@ def store(code, target_root, module_file=DEFAULT_MODULE_FILE):
         staging = tempfile.mkdtemp(prefix=".staging-", dir=target_root)
         try:
             _unzip(data, staging)
+            os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide the code from sbx_user1051
             try:
                 os.replace(staging, directory)
             except OSError:

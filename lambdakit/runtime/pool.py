@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..core import limits
 from ..core.config import vcpus
 from ..scale.concurrency import PROVISIONED
-from . import logs, sandbox
+from . import logs, rootfs, sandbox
 from .cgroups import CgroupFactory
 from .environment import ExecutionEnvironment, Watchdog, Zygote
 from .envvars import lambda_environment
@@ -70,8 +70,12 @@ class EnvironmentPool:
     def isolation(self):
         """How environments are isolated on this host (for documentation and lessons)."""
         self.ensure_started()
-        return {"private_tmp_and_var_task": self.namespaces,
-                "process_and_cpu_limits_by_cgroup": self.cgroups.available}
+        return {"sandbox": self.namespaces == sandbox.SANDBOX,
+                "private_tmp_and_var_task": bool(self.namespaces),
+                "process_and_cpu_limits_by_cgroup": self.cgroups.available,
+                "memory_by_cgroup": self.cgroups.counts_memory,
+                "interpreter": f"python{sys.version_info[0]}.{sys.version_info[1]}",
+                "note": sandbox.describe(self.namespaces)}
 
     def all(self, name=None):
         with self._lock:
@@ -194,7 +198,8 @@ class EnvironmentPool:
         if not self.namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
             os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
         share = None if self.clock.virtual else vcpus(config.memory_size)
-        cgroup = self.cgroups.take(limits.PROCESSES_MAX, share)
+        layers = self.runtime.layers.spawn_spec(config, self.namespaces)
+        cgroup = self.cgroups.take(limits.PROCESSES_MAX, share, (config.memory_size, config.ephemeral_storage))
         spec = {
             "handler": config.handler, "virtual": self.clock.virtual,
             "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
@@ -203,17 +208,25 @@ class EnvironmentPool:
             "response_max_bytes": RESPONSE_MAX_BYTES,
             "env": lambda_environment(config, version.number, env.log_stream,
                                       env.initialization_type, self.runtime.handler_environment),
-            "code_dir": version.code.directory, **self.runtime.layers.spawn_spec(config, self.namespaces),
+            "code_dir": version.code.directory, "layer_dirs": layers["layer_dirs"],
             "namespaces": self.namespaces, "tmp_dir": os.path.join(env_dir, "tmp"),
-            "output_path": os.path.join(env_dir, "output"),
             "ephemeral_mb": config.ephemeral_storage, "memory_mb": config.memory_size,
             "max_fds": limits.FILE_DESCRIPTORS_MAX, "max_processes": limits.PROCESSES_MAX,
-            "sys_path": [p for p in sys.path if p],
+            "sys_path": self._handler_sys_path(config, version.code.directory, layers["layer_paths"]),
+            "memory_by_cgroup": cgroup is not None and cgroup.counts_memory,
         }
         if not self.zygote.alive:  # killed from outside (the OOM killer, a learner): start another
             self.zygote.close()
             self.zygote = self._start_zygote()
         env.start(self.zygote, spec, cgroup)
+
+    def _handler_sys_path(self, config, code_dir, layer_paths):
+        """AWS's sys.path in a sandbox; elsewhere the task root and layers before the kernel's
+        own path (which then stays importable: no sandbox keeps it out)."""
+        if self.namespaces == sandbox.SANDBOX:
+            return rootfs.handler_sys_path(config.runtime)
+        task_root = sandbox.TASK_ROOT if self.namespaces else code_dir
+        return [task_root, *layer_paths, *(p for p in sys.path if p)]
 
     def prepare_next(self):
         """The next spare and cgroup, made once a new environment has run (not while it

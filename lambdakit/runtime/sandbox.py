@@ -1,88 +1,305 @@
-"""Isolation of one environment process, applied in the child right after it is forked.
+"""Isolation of one environment process: what it can see and do, set up in the forked child.
 
-Where Linux allows it (root, or unprivileged user namespaces), the environment gets a
-private mount namespace: the code at /var/task (read-only), layers at /opt and its own
-empty tmpfs at /tmp, sized to the function's ephemeral storage. Elsewhere it falls back to
-a per-environment directory named by TMPDIR; code that writes to the literal path /tmp
-then shares the host's /tmp (a documented limitation).
+Three levels, the best the host allows (namespaces_available() finds out once per runtime):
+
+- SANDBOX (Linux, root): the environment is its own world, as on AWS. fork() puts it in a
+  new PID namespace (a small init is pid 1; the environment's runtime is pid 2 and the
+  service knows it by its host pid); prepare() gives it new mount, IPC and UTS namespaces
+  and builds its root file system (rootfs.py); enter() mounts the function's code, layers
+  and /tmp, pivots into that root, joins the cgroups, and becomes sbx_user1051 (uid 993) in
+  a user namespace of its own, without capabilities: it cannot mount, write to cgroups,
+  see or signal host processes, or read host files.
+- MOUNTS (Linux, not root, user namespaces allowed): a private mount namespace only, for
+  /var/task (read-only), /opt and its own /tmp. Host files and processes stay visible.
+- none (macOS; Linux without user namespaces): a TMPDIR of its own; the code runs from
+  its own directory. Code that writes to the literal path /tmp shares the host's.
 """
 
-import ctypes
 import importlib
-import fcntl
 import os
 import resource
+import select
+import signal
 import sys
 import time
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
-    1, 2, 4, 32, 4096, 16384, 1 << 18)
+from . import mounts, rootfs
+from .outputpipe import OutputPipe
 
+SANDBOX, MOUNTS = "sandbox", "mounts"
 TASK_ROOT = "/var/task"
-# Where AWS keeps its runtime; here, host directories under /tmp that the runtime still
-# imports from (a checkout or virtual environment in /tmp) are bound under it, because the
-# environment's own empty /tmp hides the host's.
+# Where AWS keeps its runtime. At the MOUNTS level, host directories under /tmp that the
+# runtime still imports from are bound under it, because the environment's own /tmp hides them.
 RUNTIME_ROOT = "/var/runtime"
 HOST_TMP = RUNTIME_ROOT + "/host-tmp"
 LAYERS_ROOT = "/opt"
-
-_libc = None
-
-
-def _call(name, *args):
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    if getattr(_libc, name)(*args) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{name}: {os.strerror(errno)}")
+# An empty host directory each environment builds its root on (in its own mount namespace).
+SANDBOX_ROOT = "/var/lib/lambdakit/root"
+_OLD_ROOT = "/.host"
+# The host uid and gid that sbx_user1051 is: no host account has them, so the handler owns
+# no host file and can signal no host process.
+HOST_ID = 1_051_993
+ENVIRONMENT_PID = 2  # in its PID namespace; 1 is its init
 
 
-def _mount(source, target, fstype, flags, data=None):
-    _call("mount", source and source.encode(), target.encode(), fstype and fstype.encode(),
-          ctypes.c_ulong(flags), data and data.encode())
+def namespaces_available():
+    """The isolation level this host allows: SANDBOX, MOUNTS or False (probed in children)."""
+    if not hasattr(os, "pidfd_open") or not mounts.pivot_supported():
+        return False
+    for mount_point in (TASK_ROOT, RUNTIME_ROOT, SANDBOX_ROOT):
+        try:
+            os.makedirs(mount_point, exist_ok=True)  # mount points only; needs root
+        except OSError:
+            if mount_point == SANDBOX_ROOT:
+                break
+            return False
+    for level in (SANDBOX, MOUNTS) if os.geteuid() == 0 else (MOUNTS,):
+        if _probe(level):
+            return level
+    return False
 
 
-def _bind(source, target, read_only=True):
-    _mount(source, target, None, MS_BIND | MS_REC)
-    if read_only:
-        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+def _probe(level):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if level == SANDBOX:
+                mounts.unshare(mounts.CLONE_NEWPID | mounts.CLONE_NEWNS)
+                mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
+                mounts.mount("tmpfs", SANDBOX_ROOT, "tmpfs", 0, "size=1m")
+                os.makedirs(SANDBOX_ROOT + "/proc")
+                child = os.fork()  # pid 1 of the new PID namespace: may it mount its /proc?
+                if child == 0:
+                    mounts.mount("proc", SANDBOX_ROOT + "/proc", "proc", 0)
+                    os.setresgid(HOST_ID, HOST_ID, HOST_ID)
+                    os.setresuid(HOST_ID, HOST_ID, HOST_ID)
+                    mounts.unshare(mounts.CLONE_NEWUSER)
+                    os._exit(0)
+                _, status = os.waitpid(child, 0)
+                os._exit(os.waitstatus_to_exitcode(status))
+            _enter_mount_namespace()
+            mounts.mount("tmpfs", "/tmp", "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m")
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+# -- in the zygote ----------------------------------------------------------------------
+
+def fork(level):
+    """os.fork(), and at the SANDBOX level into a new PID namespace: its pid 1 is a small
+    init (`_init`) and the child, pid 2 there, is returned to the zygote by its host pid.
+    The zygote stays its parent, so it reaps it and reports how it ended, as for any child."""
+    if level != SANDBOX:
+        return os.fork()
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    ready_r, ready_w = os.pipe()
+    try:
+        mounts.unshare(mounts.CLONE_NEWPID)  # for the next children only
+        if os.fork() == 0:
+            os.close(ready_w)
+            _init(ready_r, own)
+        pid = os.fork()
+        if pid == 0:
+            os.close(ready_r)
+            os.close(ready_w)
+            os.close(own)
+            return 0
+        os.write(ready_w, b"!")
+    finally:
+        if os.getpid() != ENVIRONMENT_PID:
+            mounts.setns(own, mounts.CLONE_NEWPID)  # the zygote's next children: its own namespace
+            for fd in (own, ready_r, ready_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+    return pid
+
+
+def _init(ready_r, own_ns):
+    """pid 1 of an environment's PID namespace: reaps what the environment orphans, and
+    exits when the environment's runtime (pid 2) does, which ends everything left inside."""
+    try:
+        os.setsid()
+        for fd in range(3, 1024):
+            if fd != ready_r:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        os.read(ready_r, 1)
+        runtime = os.pidfd_open(ENVIRONMENT_PID)
+        while True:
+            try:
+                ready, _, _ = select.select([runtime, wake_r], [], [])
+            except InterruptedError:
+                continue
+            if runtime in ready:
+                os._exit(0)
+            os.read(wake_r, 4096)
+            try:
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
+            except ChildProcessError:
+                pass
+    finally:
+        os._exit(0)
+
+
+# -- in the spare, before it knows its function -------------------------------------------
+
+def prepare(level):
+    """What every environment does first (a spare does it while it waits): its own session,
+    namespaces and root file system, an ordinary scheduling policy, no stdin, and fds 1
+    and 2 on a bounded pipe. Returns that pipe (an OutputPipe)."""
+    os.setsid()
+    if level == SANDBOX:
+        mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
+        mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
+        rootfs.build(SANDBOX_ROOT)
+    elif level == MOUNTS:
+        _enter_mount_namespace()  # half a millisecond: the mount table is copied
+    if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
+        # A kernel run with a real-time policy: an environment is an ordinary process (and a
+        # real-time one could not join a CPU-limited cgroup).
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return OutputPipe()
 
 
 def _enter_mount_namespace():
     if os.geteuid() == 0:
-        _call("unshare", CLONE_NEWNS)
+        mounts.unshare(mounts.CLONE_NEWNS)
     else:
         uid, gid = os.geteuid(), os.getegid()
-        _call("unshare", CLONE_NEWUSER | CLONE_NEWNS)
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-        with open("/proc/self/uid_map", "w") as f:
-            f.write(f"{uid} {uid} 1")
-        with open("/proc/self/gid_map", "w") as f:
-            f.write(f"{gid} {gid} 1")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mounts.unshare(mounts.CLONE_NEWUSER | mounts.CLONE_NEWNS)
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
 
 
-def isolate_filesystem(spec):
-    """Give the process Lambda's file-system layout; return the task root it should use."""
-    if spec["namespaces"]:  # prepare() has entered a mount namespace of its own
-        _bind(spec["code_dir"], TASK_ROOT)
-        if spec["layer_dirs"]:
-            _mount("tmpfs", LAYERS_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-            for layer_dir in spec["layer_dirs"]:  # later layers override earlier ones, as on AWS
-                for entry in os.listdir(layer_dir):
-                    source, target = os.path.join(layer_dir, entry), os.path.join(LAYERS_ROOT, entry)
-                    if os.path.isdir(source):
-                        os.makedirs(target, exist_ok=True)
-                    else:  # a file at the top of a layer's ZIP: its mount point is a file
-                        open(target, "a").close()
-                    _bind(source, target)
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# -- in the spare, handed its function ------------------------------------------------
+
+def enter(spec, out):
+    """Everything between being assigned a function and INIT: cgroups, variables, files,
+    limits, and at the SANDBOX level the user it runs as. Returns (out, task root)."""
+    level = spec["namespaces"]
+    for cgroup_procs in spec["cgroup_procs"]:
+        # "0" is the writer itself: a pid from inside a PID namespace means nothing outside.
+        # (Its init stays out: not the function's process, and it ends when the runtime does.)
+        _write(cgroup_procs, "0")
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    time.tzset()  # TZ=:UTC as on Lambda, whatever zone the zygote started in
+    if level == SANDBOX:
+        task_root = _enter_root(spec)
+    else:
+        task_root = _isolate_filesystem(spec)
+    os.environ["LAMBDA_TASK_ROOT"] = task_root
+    os.chdir(task_root)
+    apply_limits(spec)
+    if level == SANDBOX:
+        _become_sandbox_user()
+    out.limit = spec["log_limit"]
+    out.start()
+    return out, task_root
+
+
+def _enter_root(spec):
+    root = SANDBOX_ROOT
+    mounts.bind(spec["code_dir"], root + TASK_ROOT)
+    _mount_layers(spec["layer_dirs"], root + LAYERS_ROOT)
+    mounts.mount("tmpfs", root + "/tmp", "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV,
+                 f"size={spec['ephemeral_mb']}m,mode=1777")
+    os.mkdir(root + _OLD_ROOT)
+    mounts.pivot_root(root, root + _OLD_ROOT)
+    os.chdir("/")
+    mounts.umount(_OLD_ROOT, mounts.MNT_DETACH)
+    os.rmdir(_OLD_ROOT)
+    mounts.remount_read_only("/")
+    _relocate_interpreter()
+    return TASK_ROOT
+
+
+def _relocate_interpreter():
+    """The interpreter as the environment sees it: /var/lang, and the runtime at /var/runtime."""
+    lang = "/var/lang"
+    host_prefix, package_dir = sys.base_prefix, rootfs.package_dir()
+    sys.executable = sys._base_executable = f"{lang}/bin/{rootfs.python_dir()}"
+    sys.prefix = sys.exec_prefix = sys.base_prefix = sys.base_exec_prefix = lang
+    for module in list(sys.modules.values()):
+        attributes = getattr(module, "__dict__", {})  # not getattr(): `lambdakit` loads itself on a miss
+        search = attributes.get("__path__")
+        if isinstance(search, list):
+            search[:] = [_moved(p, host_prefix, package_dir) for p in search]
+        if isinstance(attributes.get("__file__"), str):
+            attributes["__file__"] = _moved(attributes["__file__"], host_prefix, package_dir)
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
+
+
+def _moved(path, host_prefix, package_dir):
+    if path.startswith(package_dir + "/") or path == package_dir:
+        return RUNTIME_ROOT + "/lambdakit" + path[len(package_dir):]
+    if path.startswith(host_prefix + "/"):
+        return "/var/lang" + path[len(host_prefix):]
+    return path
+
+
+def _become_sandbox_user():
+    """sbx_user1051 (uid 993 inside), a host uid of no account outside, no capabilities."""
+    os.setgroups([])
+    os.setresgid(HOST_ID, HOST_ID, HOST_ID)
+    os.setresuid(HOST_ID, HOST_ID, HOST_ID)
+    # A change of user makes the process undumpable, and its /proc files root's: it could
+    # not write its own uid_map.
+    mounts.prctl(mounts.PR_SET_DUMPABLE, 1)
+    mounts.unshare(mounts.CLONE_NEWUSER)
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{rootfs.UID} {HOST_ID} 1")
+    _write("/proc/self/gid_map", f"{rootfs.GID} {HOST_ID} 1")
+    mounts.drop_capabilities()
+
+
+def _mount_layers(layer_dirs, target):
+    """Later layers override earlier ones, as on AWS."""
+    if not layer_dirs:
+        return
+    mounts.mount("tmpfs", target, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
+    for layer_dir in layer_dirs:
+        for entry in os.listdir(layer_dir):
+            source, inside = os.path.join(layer_dir, entry), os.path.join(target, entry)
+            if os.path.isdir(source):
+                os.makedirs(inside, exist_ok=True)
+            else:  # a file at the top of a layer's ZIP: its mount point is a file
+                open(inside, "a").close()
+            mounts.bind(source, inside)
+    mounts.remount_read_only(target)
+
+
+def _isolate_filesystem(spec):
+    """MOUNTS and none: Lambda's paths where a mount namespace allows; the task root."""
+    if spec["namespaces"]:
+        mounts.bind(spec["code_dir"], TASK_ROOT)
+        _mount_layers(spec["layer_dirs"], LAYERS_ROOT)
         _keep_host_tmp_imports(spec)
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={spec['ephemeral_mb']}m,mode=1777")
+        mounts.mount("tmpfs", "/tmp", "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV,
+                     f"size={spec['ephemeral_mb']}m,mode=1777")
         return TASK_ROOT
     os.environ["TMPDIR"] = spec["tmp_dir"]
     return spec["code_dir"]
@@ -102,10 +319,10 @@ def _keep_host_tmp_imports(spec):
                     if isinstance(p, str) and p.startswith("/tmp/")})
     if not roots:
         return
-    _mount("tmpfs", RUNTIME_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    mounts.mount("tmpfs", RUNTIME_ROOT, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
     for root in roots:
         os.makedirs(_relocated(root))
-        _bind(root, _relocated(root))
+        mounts.bind(root, _relocated(root))
     spec["sys_path"] = [_relocated(p) for p in spec["sys_path"]]
     sys.path[:] = [_relocated(p) for p in sys.path]
     for name, module in list(sys.modules.items()):
@@ -122,29 +339,11 @@ def _keep_host_tmp_imports(spec):
     os.environ["PATH"] = ":".join(_relocated(p) for p in os.environ.get("PATH", "").split(":"))
 
 
-def namespaces_available():
-    """Whether a forked child may make a private mount namespace here (probed in a child)."""
-    for mount_point in (TASK_ROOT, RUNTIME_ROOT):
-        if not os.path.isdir(mount_point):
-            try:
-                os.makedirs(mount_point, exist_ok=True)  # a mount point only; needs root
-            except OSError:
-                return False
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _enter_mount_namespace()
-            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
-            os._exit(0)
-        except BaseException:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
-
-
 def apply_limits(spec):
-    """Resource limits: Lambda's 1,024 processes and descriptors, no core dumps, and an
-    address-space guard so one huge allocation fails fast instead of hurting the host."""
+    """Resource limits: Lambda's 1,024 descriptors, no core dumps; 1,024 processes and
+    threads (by cgroup where there is one, else RLIMIT_NPROC); and, only where no memory
+    cgroup counts the environment, an address-space guard so one huge allocation fails fast
+    instead of hurting the host."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (spec["max_fds"], spec["max_fds"]))
     if not os.path.exists("/proc/self/statm"):
@@ -157,52 +356,21 @@ def apply_limits(spec):
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit if hard == resource.RLIM_INFINITY else hard))
+    if spec.get("memory_by_cgroup"):
+        return
     with open("/proc/self/statm") as f:
         size_now = int(f.read().split()[0]) * resource.getpagesize()
     guard = size_now + (2 * spec["memory_mb"] + 1024) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
 
 
-def prepare(namespaces):
-    """What every environment does first, before it knows its function (a spare does it
-    while it waits): its own session and mount namespace, an ordinary scheduling policy,
-    no stdin, and on Linux an anonymous file for fds 1 and 2 (C extensions, subprocesses).
-    Returns that file's descriptor, or None where there is no memfd."""
-    os.setsid()
-    if namespaces:
-        _enter_mount_namespace()  # half a millisecond: the mount table is copied
-    if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
-        # A kernel run with a real-time policy: an environment is an ordinary process (and a
-        # real-time one could not join a CPU-limited cgroup).
-        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    if not hasattr(os, "memfd_create"):
-        return None
-    out = os.memfd_create("lambdakit-output")
-    fcntl.fcntl(out, fcntl.F_SETFL, os.O_APPEND)  # the runtime truncates it after each phase
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    return out
-
-
-def enter(spec, out):
-    """Everything between being assigned a function and INIT: cgroups, variables, files, limits.
-
-    Returns the descriptor that fds 1 and 2 write to, and the task root."""
-    for cgroup_procs in spec["cgroup_procs"]:
-        with open(cgroup_procs, "w") as f:
-            f.write(str(os.getpid()))
-    if out is None:
-        out = os.open(spec["output_path"], os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-    os.environ.clear()
-    os.environ.update(spec["env"])
-    time.tzset()  # TZ=:UTC as on Lambda, whatever zone the zygote started in
-    task_root = isolate_filesystem(spec)
-    os.environ["LAMBDA_TASK_ROOT"] = task_root
-    os.chdir(task_root)
-    apply_limits(spec)
-    return out, task_root
+def describe(level):
+    """One plain sentence on what isolates environments here (Runtime.isolation["note"])."""
+    if level == SANDBOX:
+        return ("Each environment is a sandbox: its own PID, mount, IPC, UTS and user namespaces, "
+                "AWS's file system (/var/lang, /var/runtime, /var/task read-only, /opt, /tmp), user "
+                "sbx_user1051, and nothing of this machine's files, processes or environment.")
+    why = "not root" if level == MOUNTS else "no Linux namespaces here"
+    return (f"No sandbox ({why}): handler code runs as your user and can read your files, "
+            "processes and credentials" + (", with a private /tmp and /var/task" if level else "")
+            + ". Run only handler code you trust, or run lambdakit as root on Linux.")

@@ -41,7 +41,7 @@ def run_environment(spec, fd, prepared):
             raise prepared
         out, output = prepared
         out, task_root = sandbox.enter(spec, out)
-        sys.path[:] = [task_root, *spec["layer_paths"], *spec["sys_path"]]
+        sys.path[:] = spec["sys_path"]
         env = bootstrap.Environment(Channel.from_fd(fd), spec, out, output)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die
         try:
@@ -91,7 +91,7 @@ def _fork_spare(inherited, namespaces):
     fork() (which takes milliseconds here). It waits for its spec and pipe from the service,
     then starts."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    pid = os.fork()
+    pid = sandbox.fork(namespaces)
     if pid == 0:
         ours.close()
         for fd in inherited:
