@@ -93,7 +93,8 @@ def create_function(runtime, request):
     if body.get("PackageType", "Zip") != "Zip":
         raise InvalidParameterValueException("lambdakit runs Zip packages only, not container images.")
     created = runtime.create_function(body.get("FunctionName"), _zip_file(code),
-                                      publish=bool(body.get("Publish")), **_settings(body))
+                                      publish=bool(body.get("Publish")),
+                                      tags=_member(body, "Tags", dict, "an object"), **_settings(body))
     return json_response(created, 201)
 
 
@@ -364,3 +365,62 @@ def update_event_source_mapping(runtime, request):
 
 def delete_event_source_mapping(runtime, request):
     return json_response(runtime.delete_event_source_mapping(request.params["UUID"]), 202)
+
+
+# ---------------------------------------------------------- account settings
+def get_account_settings(runtime, request):
+    return json_response(runtime.get_account_settings())
+
+
+# ------------------------------------------------------ resource policies
+def add_permission(runtime, request):
+    body = request.json()
+    return json_response(runtime.add_permission(
+        request.params["FunctionName"], body.get("StatementId"), body.get("Action"), body.get("Principal"),
+        qualifier=request.query.get("Qualifier"), source_arn=body.get("SourceArn"),
+        source_account=body.get("SourceAccount"), event_source_token=body.get("EventSourceToken"),
+        principal_org_id=body.get("PrincipalOrgID"), function_url_auth_type=body.get("FunctionUrlAuthType"),
+        revision_id=body.get("RevisionId")), 201)
+
+
+def get_policy(runtime, request):
+    return json_response(runtime.get_policy(request.params["FunctionName"], request.query.get("Qualifier")))
+
+
+def remove_permission(runtime, request):
+    runtime.remove_permission(request.params["FunctionName"], request.params["StatementId"],
+                              request.query.get("Qualifier"), request.query.get("RevisionId"))
+    return empty_response(204)
+
+
+def add_layer_version_permission(runtime, request):
+    body = request.json()
+    return json_response(runtime.add_layer_version_permission(
+        request.params["LayerName"], _version_number(request), body.get("StatementId"), body.get("Action"),
+        body.get("Principal"), organization_id=body.get("OrganizationId"),
+        revision_id=request.query.get("RevisionId")), 201)
+
+
+def get_layer_version_policy(runtime, request):
+    return json_response(runtime.get_layer_version_policy(request.params["LayerName"], _version_number(request)))
+
+
+def remove_layer_version_permission(runtime, request):
+    runtime.remove_layer_version_permission(request.params["LayerName"], _version_number(request),
+                                            request.params["StatementId"], request.query.get("RevisionId"))
+    return empty_response(204)
+
+
+# --------------------------------------------------------------------- tags
+def tag_resource(runtime, request):
+    runtime.tag_resource(request.params["Resource"], _member(request.json(), "Tags", dict, "an object") or {})
+    return empty_response(204)
+
+
+def untag_resource(runtime, request):
+    runtime.untag_resource(request.params["Resource"], request.query_list("tagKeys"))
+    return empty_response(204)
+
+
+def list_tags(runtime, request):
+    return json_response(runtime.list_tags(request.params["Resource"]))

@@ -20,6 +20,8 @@ _EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config
 _LAYERS = "/2018-10-31/layers"
 _MAPPINGS = "/2015-03-31/event-source-mappings"
 _LAYER = _LAYERS + "/{LayerName}"
+_LAYER_VERSION = _LAYER + "/versions/{VersionNumber}"
+_TAGS = "/2017-03-31/tags/{Resource}"
 
 ROUTES = (
     ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
@@ -62,6 +64,17 @@ ROUTES = (
     ("GET", _MAPPINGS + "/{UUID}", "GetEventSourceMapping", op.get_event_source_mapping),
     ("PUT", _MAPPINGS + "/{UUID}", "UpdateEventSourceMapping", op.update_event_source_mapping),
     ("DELETE", _MAPPINGS + "/{UUID}", "DeleteEventSourceMapping", op.delete_event_source_mapping),
+    ("GET", "/2016-08-19/account-settings", "GetAccountSettings", op.get_account_settings),
+    ("POST", _FUNCTION + "/policy", "AddPermission", op.add_permission),
+    ("GET", _FUNCTION + "/policy", "GetPolicy", op.get_policy),
+    ("DELETE", _FUNCTION + "/policy/{StatementId}", "RemovePermission", op.remove_permission),
+    ("POST", _LAYER_VERSION + "/policy", "AddLayerVersionPermission", op.add_layer_version_permission),
+    ("GET", _LAYER_VERSION + "/policy", "GetLayerVersionPolicy", op.get_layer_version_policy),
+    ("DELETE", _LAYER_VERSION + "/policy/{StatementId}", "RemoveLayerVersionPermission",
+     op.remove_layer_version_permission),
+    ("POST", _TAGS, "TagResource", op.tag_resource),
+    ("DELETE", _TAGS, "UntagResource", op.untag_resource),
+    ("GET", _TAGS, "ListTags", op.list_tags),
 )
 
 
@@ -88,8 +101,9 @@ def dispatch(runtime, method, target, headers, body):
     name = None
     try:
         name, handler, params = match(method, url.path)
-        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        return handler(runtime, Request(method, url.path, params, query, headers, body))
+        lists = parse_qs(url.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in lists.items()}
+        return handler(runtime, Request(method, url.path, params, query, headers, body, lists))
     except LambdaError as error:
         return error_response(error)
     except Exception:

@@ -34,6 +34,11 @@ class Request:
     query: dict           # first value of each query-string parameter
     headers: object       # case-insensitive (http.client.HTTPMessage)
     body: bytes
+    query_lists: dict = field(default_factory=dict)  # every value of each query-string parameter
+
+    def query_list(self, name):
+        """All values of a repeated query parameter (UntagResource's tagKeys)."""
+        return list(self.query_lists.get(name, ()))
 
     def header(self, name, default=None):
         return self.headers.get(name, default)

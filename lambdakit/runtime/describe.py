@@ -1,6 +1,7 @@
 """The configuration and alias descriptions the Lambda API returns (GetFunctionConfiguration,
 ListFunctions, GetAlias, ...), built from the service's versions and aliases."""
 
+import hashlib
 import uuid
 
 from ..core.config import function_arn
@@ -21,7 +22,7 @@ def describe_version(version, function):
         "Version": version.number,
         "Environment": {"Variables": config.env},
         "TracingConfig": {"Mode": "PassThrough"},
-        "RevisionId": str(uuid.UUID(int=hash((config, version.code, version.revision)) & ((1 << 128) - 1))),
+        "RevisionId": revision_id(version),
         "Layers": [{"Arn": arn} for arn in config.layers],
         "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
         "Architectures": [config.architecture],
@@ -31,6 +32,12 @@ def describe_version(version, function):
     if function.dead_letter_target:
         description["DeadLetterConfig"] = {"TargetArn": function.dead_letter_target}
     return description
+
+
+def revision_id(version):
+    """Changes with every update of the version, and is the same in every process (no hash())."""
+    digest = hashlib.sha256(repr((version.config, version.code.sha256, version.revision)).encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def describe_alias(name, alias):

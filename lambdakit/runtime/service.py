@@ -30,15 +30,17 @@ from .describe import describe_alias, describe_version
 from .destinations import check_dead_letter_target
 from .functions import LATEST, Code, Function, Version, split_name
 from .invocation import Invocation
+from .policies import Permissions, PolicyStore
 from .pool import EnvironmentPool
 from .provisioned import ProvisionedConcurrency
 from .recordstore import RECORDS_KEPT, RecordStore
 from .result import InvocationResult
+from .tags import Tagging, TagStore, check_tags
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class Runtime(AsyncInvocation):
+class Runtime(AsyncInvocation, Permissions, Tagging):
     """A local Lambda service, with its own functions, environments and clock."""
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
@@ -65,6 +67,8 @@ class Runtime(AsyncInvocation):
         self.layers = LayerStore(os.path.join(self.state_dir, "layers"))
         self._local_aws = None
         self._esm = None  # event source mappings (lambdakit.esm), made on first use
+        self._policies = PolicyStore()  # resource-based policies (policies.py)
+        self._tags = TagStore()  # tags by resource ARN (tags.py)
 
     @property
     def isolation(self):
@@ -77,9 +81,11 @@ class Runtime(AsyncInvocation):
         return self._pool.lifecycle
 
     # -------------------------------------------------------------- functions
-    def create_function(self, name, code, *, publish=False, **settings):
-        """CreateFunction. `code` is handler source text, a directory, a .zip path or zip bytes."""
+    def create_function(self, name, code, *, publish=False, tags=None, **settings):
+        """CreateFunction. `code` is handler source text, a directory, a .zip path or zip bytes.
+        With publish=True it returns the new version's configuration, as AWS does."""
         settings = _settings(settings)
+        tags = check_tags(tags or {})
         dead_letter = _dead_letter_target(settings.pop("dead_letter_config", None))
         config = make_config(name, **settings)
         with self._lock:
@@ -90,8 +96,10 @@ class Runtime(AsyncInvocation):
             function = Function(Version(LATEST, config, stored, settings.get("description", ""),
                                         self._timestamp()), dead_letter_target=dead_letter)
             self._functions[name] = function
+            if tags:
+                self._tags.add(function_arn(name), tags)
         if publish:
-            self.publish_version(name)
+            return self.publish_version(name)
         return self.get_function_configuration(name)
 
     def _store_code(self, name, code, handler):
@@ -115,8 +123,13 @@ class Runtime(AsyncInvocation):
             return describe_version(version, function)
 
     def get_function(self, name, qualifier=None):
-        return {"Configuration": self.get_function_configuration(name, qualifier),
-                "Code": {"RepositoryType": "S3", "Location": "file://" + self._resolve_version(name, qualifier).code.directory}}
+        configuration = self.get_function_configuration(name, qualifier)
+        reply = {"Configuration": configuration,
+                 "Code": {"RepositoryType": "S3", "Location": "file://" + self._resolve_version(name, qualifier).code.directory}}
+        tags = self._tags.get(function_arn(configuration["FunctionName"]))
+        if tags:
+            reply["Tags"] = tags
+        return reply
 
     def _resolve_version(self, name, qualifier):
         name, qualifier = split_name(name, qualifier)
@@ -138,7 +151,7 @@ class Runtime(AsyncInvocation):
                                       self._timestamp(), function.latest.revision + 1)
             self._pool.retire(name, LATEST)
         if publish:
-            self.publish_version(name)
+            return self.publish_version(name)  # AWS answers with the new version's configuration
         return self.get_function_configuration(name)
 
     def update_function_configuration(self, name, **changes):
@@ -165,8 +178,9 @@ class Runtime(AsyncInvocation):
         name, qualifier = split_name(name, qualifier)
         with self._lock:
             function = self._function(name)
-            if qualifier not in (None, LATEST):
+            if qualifier is not None:  # $LATEST included: delete_version refuses it, as AWS does
                 function.delete_version(qualifier)
+                self._policies.forget("function", name, qualifier)
                 self._provisioned.forget(name, qualifier)
                 self._pool.retire(name, qualifier)
                 return
@@ -176,6 +190,8 @@ class Runtime(AsyncInvocation):
             self._account.remove_function(name)
             self._provisioned.remove_function(name)
             self.logs.delete_group(logs.log_group(name))
+            self._policies.forget("function", name)
+            self._tags.forget(function_arn(name))
         shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
 
     # ------------------------------------------------------- versions, aliases
@@ -254,6 +270,7 @@ class Runtime(AsyncInvocation):
 
     def delete_layer_version(self, layer_name, version_number):
         self.layers.delete(layer_name, version_number)
+        self._policies.forget("layer", layer_name, int(version_number))
 
     # ------------------------------------------------------------ concurrency
     def put_function_concurrency(self, name, reserved):
@@ -286,9 +303,14 @@ class Runtime(AsyncInvocation):
     def get_account_settings(self):
         """GetAccountSettings: the concurrency limit and what reservations leave unreserved."""
         with self._lock:
-            return {"AccountLimit": {"ConcurrentExecutions": self._account.account_limit,
+            code_size = sum(v.code.size for f in self._functions.values()
+                            for v in (f.latest, *f.versions.values()))
+            return {"AccountLimit": {"TotalCodeSize": limits.CODE_STORAGE_BYTES,
+                                     "CodeSizeUnzipped": limits.PACKAGE_UNZIPPED_MAX_BYTES,
+                                     "CodeSizeZipped": limits.PACKAGE_ZIPPED_MAX_BYTES,
+                                     "ConcurrentExecutions": self._account.account_limit,
                                      "UnreservedConcurrentExecutions": self._account.unreserved_limit},
-                    "AccountUsage": {"FunctionCount": len(self._functions)}}
+                    "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(self._functions)}}
 
     def put_provisioned_concurrency_config(self, name, qualifier, provisioned_concurrent_executions):
         """PutProvisionedConcurrencyConfig on a version or alias: its environments run INIT now."""
