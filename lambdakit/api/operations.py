@@ -424,3 +424,33 @@ def untag_resource(runtime, request):
 
 def list_tags(runtime, request):
     return json_response(runtime.list_tags(request.params["Resource"]))
+
+
+# ------------------------------------------------------------ function URLs
+def create_function_url_config(runtime, request):
+    body = request.json()
+    return json_response(runtime.create_function_url_config(
+        request.params["FunctionName"], body.get("AuthType"), qualifier=request.query.get("Qualifier"),
+        cors=_member(body, "Cors", dict, "an object"), invoke_mode=body.get("InvokeMode") or "BUFFERED"), 201)
+
+
+def get_function_url_config(runtime, request):
+    return json_response(runtime.get_function_url_config(request.params["FunctionName"],
+                                                         request.query.get("Qualifier")))
+
+
+def update_function_url_config(runtime, request):
+    body = request.json()
+    return json_response(runtime.update_function_url_config(
+        request.params["FunctionName"], qualifier=request.query.get("Qualifier"), auth_type=body.get("AuthType"),
+        cors=_member(body, "Cors", dict, "an object"), invoke_mode=body.get("InvokeMode")))
+
+
+def delete_function_url_config(runtime, request):
+    runtime.delete_function_url_config(request.params["FunctionName"], request.query.get("Qualifier"))
+    return empty_response(204)
+
+
+def list_function_url_configs(runtime, request):
+    configs = runtime.list_function_url_configs(request.params["FunctionName"])
+    return json_response(_page(configs, request, "FunctionUrlConfigs"))

@@ -22,6 +22,7 @@ _MAPPINGS = "/2015-03-31/event-source-mappings"
 _LAYER = _LAYERS + "/{LayerName}"
 _LAYER_VERSION = _LAYER + "/versions/{VersionNumber}"
 _TAGS = "/2017-03-31/tags/{Resource}"
+_URL = "/2021-10-31/functions/{FunctionName}/url"
 
 ROUTES = (
     ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
@@ -75,6 +76,11 @@ ROUTES = (
     ("POST", _TAGS, "TagResource", op.tag_resource),
     ("DELETE", _TAGS, "UntagResource", op.untag_resource),
     ("GET", _TAGS, "ListTags", op.list_tags),
+    ("POST", _URL, "CreateFunctionUrlConfig", op.create_function_url_config),
+    ("GET", _URL, "GetFunctionUrlConfig", op.get_function_url_config),
+    ("PUT", _URL, "UpdateFunctionUrlConfig", op.update_function_url_config),
+    ("DELETE", _URL, "DeleteFunctionUrlConfig", op.delete_function_url_config),
+    ("GET", _URL + "s", "ListFunctionUrlConfigs", op.list_function_url_configs),
 )
 
 

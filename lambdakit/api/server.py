@@ -1,7 +1,7 @@
 """The HTTP server of the Lambda REST API: loopback only, HTTP/1.1 keep-alive, one write per reply.
 
 It refuses what a web page could send (core.httpserver) and what no AWS client sends (no SigV4
-Authorization, signing.py), reads the request, hands it to routes.dispatch, and writes the
+Authorization, core.sigv4), reads the request, hands it to routes.dispatch, and writes the
 Response. A failure in one connection is logged and ends that connection, never the server.
 """
 
@@ -11,7 +11,7 @@ import threading
 from ..core.errors import InvalidRequestContentException, LambdaError, RequestTooLargeException
 from ..core.httpserver import HOST, LoopbackServer, PooledHandler
 from .routes import dispatch, match
-from .signing import AccessDeniedException, check_signature
+from ..core.sigv4 import AccessDeniedException, check_signature
 from .wire import UnknownOperationException, error_response
 
 log = logging.getLogger("lambdakit.api")

@@ -116,12 +116,15 @@ class LoopbackServer(socketserver.TCPServer):
     def refusal(self, headers):
         """Why a request with these headers comes from a web page (and is refused), or None."""
         origin = headers.get("Origin")
-        if origin is not None and origin.rstrip("/").lower() not in self.allowed_origins:
+        if origin is not None and not self.origin_allowed(origin):
             return f"requests from web pages are refused (Origin {origin})"
         host = headers.get("Host")
         if host is not None and host.lower() not in self._hosts:
             return f"requests for another host are refused (Host {host}; this server is {HOST}:{self.port})"
         return None
+
+    def origin_allowed(self, origin):
+        return origin.rstrip("/").lower() in self.allowed_origins
 
     # ------------------------------------------------------ what a client holds
     def process_request(self, request, client_address):

@@ -36,11 +36,12 @@ from .provisioned import ProvisionedConcurrency
 from .recordstore import RECORDS_KEPT, RecordStore
 from .result import InvocationResult
 from .tags import Tagging, TagStore, check_tags
+from .urls import FunctionUrls
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class Runtime(AsyncInvocation, Permissions, Tagging):
+class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
     """A local Lambda service, with its own functions, environments and clock."""
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
@@ -69,6 +70,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging):
         self._esm = None  # event source mappings (lambdakit.esm), made on first use
         self._policies = PolicyStore()  # resource-based policies (policies.py)
         self._tags = TagStore()  # tags by resource ARN (tags.py)
+        self._urls = {}  # (function, alias or None) -> (UrlConfig, its HTTP server): urls.py
 
     @property
     def isolation(self):
@@ -192,6 +194,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging):
             self.logs.delete_group(logs.log_group(name))
             self._policies.forget("function", name)
             self._tags.forget(function_arn(name))
+        self._close_urls(name)
         shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
 
     # ------------------------------------------------------- versions, aliases
@@ -553,6 +556,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging):
         self._asyncq.close()
         for service in reversed(self._attached):
             service.close()
+        self._close_urls()
         if self._http is not None:
             self._http.stop()
         self._pool.close()

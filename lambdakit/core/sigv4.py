@@ -7,7 +7,7 @@ checked for its shape, not its key: any credentials are accepted, as on LocalSta
 
 import re
 
-from ..core.errors import LambdaError
+from .errors import LambdaError
 
 _PARAMETER = re.compile(r"(Credential|SignedHeaders|Signature)=[^,\s]+")
 
