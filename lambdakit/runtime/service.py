@@ -35,6 +35,7 @@ from .pool import EnvironmentPool
 from .provisioned import ProvisionedConcurrency
 from .recordstore import RECORDS_KEPT, RecordStore
 from .result import InvocationResult
+from .states import in_progress, pending
 from .tags import Tagging, TagStore, check_tags
 from .urls import FunctionUrls
 
@@ -102,7 +103,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
                 self._tags.add(function_arn(name), tags)
         if publish:
             return self.publish_version(name)
-        return self.get_function_configuration(name)
+        return pending(self.get_function_configuration(name))
 
     def _store_code(self, name, code, handler):
         module_file = handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
@@ -154,7 +155,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
             self._pool.retire(name, LATEST)
         if publish:
             return self.publish_version(name)  # AWS answers with the new version's configuration
-        return self.get_function_configuration(name)
+        return in_progress(self.get_function_configuration(name))
 
     def update_function_configuration(self, name, **changes):
         name, _ = split_name(name)
@@ -174,7 +175,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
             function.latest = Version(LATEST, config, stored, changes.get("description", latest.description),
                                       self._timestamp(), latest.revision + 1)
             self._pool.retire(name, LATEST)
-        return self.get_function_configuration(name)
+        return in_progress(self.get_function_configuration(name))
 
     def delete_function(self, name, qualifier=None):
         name, qualifier = split_name(name, qualifier)
@@ -201,8 +202,11 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
     def publish_version(self, name, description=""):
         name, _ = split_name(name)
         with self._lock:
-            version = self._function(name).publish(description, self._timestamp())
-            return describe_version(version, self._function(name))
+            function = self._function(name)
+            newest = function.next_version
+            version = function.publish(description, self._timestamp())
+            described = describe_version(version, function)
+            return pending(described) if function.next_version != newest else described
 
     def list_versions_by_function(self, name):
         name, _ = split_name(name)
