@@ -8,6 +8,7 @@ raised here, as InvalidRequestContentException.
 import json
 
 from ..core.errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
+from . import eventstream
 from .wire import b64decode, b64encode, empty_response, json_response, Response
 
 # REST member -> Runtime setting, for members that are plain values in both.
@@ -164,6 +165,32 @@ def invoke(runtime, request):
         if log_type == "Tail":
             headers["X-Amz-Log-Result"] = b64encode(result.log_tail.encode())
     return Response(result.status_code, result.payload, headers, result.request_id)
+
+
+def invoke_with_response_stream(runtime, request):
+    """The function's response as event-stream PayloadChunk events, then InvokeComplete."""
+    log_type = request.header("X-Amz-Log-Type")
+    result = runtime.invoke_with_response_stream(
+        request.params["FunctionName"], request.body,
+        invocation_type=request.header("X-Amz-Invocation-Type") or "RequestResponse",
+        qualifier=request.query.get("Qualifier"), log_type=log_type,
+        client_context=_client_context(request.header("X-Amz-Client-Context")))
+    headers = {"Content-Type": "application/vnd.amazon.eventstream",
+               "X-Amz-Executed-Version": result.executed_version or "$LATEST"}
+    if result.status_code != 200:  # DryRun
+        return Response(result.status_code, b"", headers, result.request_id)
+    complete = {}
+    if result.function_error:
+        complete = {"ErrorCode": result.error_type or "Unhandled", "ErrorDetails": result.payload.decode("utf-8", "replace")}
+    if log_type == "Tail":
+        complete["LogResult"] = b64encode(result.log_tail.encode())
+    chunks = b"" if result.function_error else eventstream.event("PayloadChunk", result.payload)
+    body = chunks + eventstream.event("InvokeComplete", json.dumps(complete).encode(), "application/json")
+    return Response(200, body, headers, result.request_id)
+
+
+def invoke_async(runtime, request):
+    return json_response(runtime.invoke_async(request.params["FunctionName"], request.body), 202)
 
 
 # --------------------------------------------------------- versions, aliases

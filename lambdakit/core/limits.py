@@ -26,6 +26,7 @@ CODE_STORAGE_BYTES = 75 * 1024 ** 3  # functions and layers of a region (GetAcco
 
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024
 ASYNC_PAYLOAD_MAX_BYTES = 1 * 1024 * 1024
+INVOKE_ASYNC_MAX_BYTES = 256 * 1024  # the deprecated InvokeAsync keeps its old cap
 
 INIT_TIMEOUT_S = 10
 

@@ -394,6 +394,26 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
         return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id,
                                  qualifier=qualifier)
 
+    def invoke_with_response_stream(self, function_name, payload=None, invocation_type="RequestResponse",
+                                    qualifier=None, log_type=None, client_context=None):
+        """InvokeWithResponseStream. Python handlers return their response whole (AWS streams only
+        from runtimes with a streaming API), so the stream carries it as one chunk: the result is
+        Invoke's. Event is not a streaming invocation type."""
+        if invocation_type not in ("RequestResponse", "DryRun"):
+            raise InvalidParameterValueException(
+                f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]")
+        return self.invoke(function_name, payload, invocation_type, qualifier, log_type, client_context)
+
+    def invoke_async(self, function_name, payload=None):
+        """InvokeAsync (deprecated, still served): an Event invocation of at most 256 KB; {"Status": 202}."""
+        body = _encode_payload(payload)
+        if len(body) > limits.INVOKE_ASYNC_MAX_BYTES:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {limits.INVOKE_ASYNC_MAX_BYTES} bytes for the InvokeAsync operation",
+                Type="User")
+        return {"Status": self.invoke(function_name, body, "Event").status_code}
+
     def invoke_at(self, function_name, payload, at_ms, *, qualifier=None,
                   invocation_type="RequestResponse", trace_id=None):
         """Invoke as a triggering service does at the instant `at_ms` (a schedule's firing, a
