@@ -17,10 +17,13 @@ keeps working for the functions that already use it, as on AWS.
 """
 
 import hashlib
+import importlib.metadata
+import io
 import os
 import re
 import shutil
 import threading
+import zipfile
 from dataclasses import dataclass
 
 from .core import limits
@@ -235,3 +238,55 @@ def _tree_size(directory):
             if not os.path.islink(path):
                 total += os.path.getsize(path)
     return total
+
+
+def installed_layer(*distributions):
+    """A layer's ZIP (bytes) holding installed distributions and what they require, under
+    python/ as AWS expects: how to give a function a package of this machine (Pillow, say)
+    that AWS's runtime does not have. What the runtime already has (boto3 and its
+    dependencies) is left out, as a layer built with pip for AWS would better leave it."""
+    files, seen, todo = {}, set(), list(distributions)
+    while todo:
+        name = _canonical(todo.pop())
+        if name in seen or name in _RUNTIME_DISTRIBUTIONS:
+            continue
+        seen.add(name)
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            raise InvalidParameterValueException(f"No installed distribution named {name!r}.") from None
+        for path in dist.files or ():
+            if ".." not in path.parts and path.suffix != ".pyc":
+                files[f"python/{path.as_posix()}"] = path.locate()
+        todo.extend(_required(dist))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, source in sorted(files.items()):
+            archive.write(source, name)
+    return buffer.getvalue()
+
+
+_RUNTIME_DISTRIBUTIONS = {"boto3", "botocore", "jmespath", "s3transfer", "python-dateutil", "urllib3", "six"}
+
+
+def _canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _required(dist):
+    """Names a distribution requires unconditionally (no extra, markers true here)."""
+    found = []
+    for line in dist.requires or ():
+        requirement, _, marker = line.partition(";")
+        if "extra" in marker or (marker.strip() and not _marker_holds(marker)):
+            continue
+        found.append(re.split(r"[\s<>=!~\[(]", requirement.strip(), maxsplit=1)[0])
+    return found
+
+
+def _marker_holds(marker):
+    try:
+        from packaging.markers import Marker
+    except ImportError:
+        return True
+    return Marker(marker.strip()).evaluate()

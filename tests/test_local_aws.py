@@ -4,6 +4,7 @@ Lambda's recursive loop detection. The seeds' hands-on labs run here with their 
 the seeds print it.
 """
 
+import functools
 import io
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from lambdakit import layers
 from lambdakit.aws import LOOP_LIMIT
 from lambdakit.events.eventbridge import scheduled_event
 from loopback import listening_addresses
@@ -125,6 +127,16 @@ def lambda_handler(event, context):
             'body': json.dumps(f'Error: {str(e)}')
         }
 '''
+
+@functools.lru_cache(maxsize=None)
+def _pillow_zip():
+    return layers.installed_layer("pillow")
+
+
+def pillow_layer(runtime):
+    """Pillow as AWS requires it to be packaged: in a layer (AWS's runtime does not have it)."""
+    return runtime.publish_layer_version("pillow", _pillow_zip())["LayerVersionArn"]
+
 
 # Seed 003, step 4.1: the scheduled EC2 metrics function, as printed.
 SEED_EC2_METRICS = '''
@@ -369,7 +381,7 @@ def test_thumbnail_lab_end_to_end_upload_thumbnail_then_logged(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="photos")
     create_log_table(aws)
-    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
+    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512, layers=[pillow_layer(virtual)])
     virtual.create_function("logger", SEED_S3_LOGGER, timeout=30)
     aws.add_s3_trigger("photos", "thumbnail", prefix="uploads/", suffix=".jpg")
     aws.add_s3_trigger("photos", "logger", prefix="thumbnails/")
@@ -394,7 +406,7 @@ def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(virtual, aws):
     loops; Lambda's loop detection lets 16 invocations run and drops the 17th event."""
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="my-photos")
-    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512)
+    virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512, layers=[pillow_layer(virtual)])
     aws.add_s3_trigger("my-photos", "thumbnail")
 
     s3.put_object(Bucket="my-photos", Key="photo.jpg", Body=jpeg())

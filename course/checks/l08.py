@@ -51,7 +51,7 @@ def _rgba_png():
 def thumbnail(code):
     from PIL import Image
     code = handler_source(code)
-    with local_aws(code, "thumbnail", memory=512, timeout=30,
+    with local_aws(code, "thumbnail", memory=512, timeout=30, layer_packages=("pillow",),
                    env={"THUMBNAIL_BUCKET": "photos-thumbnails"}) as (lam, aws):
         s3 = aws.client("s3")
         for bucket in ("photos", "photos-thumbnails"):

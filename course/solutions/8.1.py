@@ -1,4 +1,4 @@
-%%lambda thumbnail-fixed --memory 512 --timeout 30
+%%lambda thumbnail-fixed --memory 512 --timeout 30 --layer {pillow}
 import json
 import boto3
 import os

@@ -10,6 +10,7 @@ import threading
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
+from ..layers import installed_layer
 from ..runtime.service import Runtime
 from .exercises import fail
 
@@ -47,10 +48,14 @@ def _default_runtime_source(name):
 
 
 @contextmanager
-def deployed(code, name="exercise", *, start=CHECK_START, seed=0, **settings):
-    """A fresh virtual-clock Runtime with `code` deployed as `name`."""
+def deployed(code, name="exercise", *, start=CHECK_START, seed=0, layer_packages=(), **settings):
+    """A fresh virtual-clock Runtime with `code` deployed as `name`; `layer_packages` are
+    installed distributions the function gets in layers (AWS's runtime lacks them)."""
     runtime = Runtime(clock="virtual", seed=seed, start=start)
     try:
+        if layer_packages:
+            settings["layers"] = [runtime.publish_layer_version(package, installed_layer(package))["LayerVersionArn"]
+                                  for package in layer_packages]
         runtime.create_function(name, code, **settings)
         yield runtime
     finally:

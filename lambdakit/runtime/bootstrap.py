@@ -36,8 +36,9 @@ UNHANDLED_WARNING = (
 class Fault(Exception):
     """A runtime fault with one of AWS's `Runtime.*` error types."""
 
-    def __init__(self, error_type, message, trace=None):
+    def __init__(self, error_type, message, trace=None, hint=None):
         super().__init__(message)
+        self.hint = hint  # lambdakit's own line for the log, after AWS's error
         self.error_type, self.message, self.trace = error_type, message, trace
 
 
@@ -79,6 +80,17 @@ def error_log_json(error, encoder):
                            **error}) + "\n"
 
 
+def packaging_hint(error, module_name):
+    """One line under an import of something the function did not package (AWS's runtime
+    has the standard library and boto3/botocore; the kernel's packages are not there)."""
+    missing = (getattr(error, "name", None) or "").split(".")[0]
+    if not missing or missing == module_name.replace("/", ".").split(".")[0]:
+        return None
+    return (f"[lambdakit] '{missing}' is not in AWS's Python runtime: package it with the function "
+            f"(pip install <package> --target <function directory>) or in a layer (under python/ "
+            f"in its ZIP; lambdakit.layers.installed_layer() builds one from what is installed here).\n")
+
+
 def load_handler(handler):
     try:
         module_name, function_name = handler.rsplit(".", 1)
@@ -90,7 +102,8 @@ def load_handler(handler):
                         f"Cannot use built-in module {module_name} as a handler module")
         module = importlib.import_module(module_name.replace("/", "."))
     except ImportError as e:
-        raise Fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}")
+        raise Fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}",
+                    hint=packaging_hint(e, module_name))
     except SyntaxError as e:
         trace = [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']
         raise Fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {e}", trace)
@@ -282,11 +295,11 @@ class Environment:
         self.clock.now_ms = self.spec["now_ms"]
         self.clock.deadline_ms = self.spec["now_ms"] + self.spec["init_timeout_ms"]
         start_wall = self.clock.wall_ms()
-        error = None
+        error = hint = None
         try:
             self.handler = load_handler(self.spec["handler"])
         except Fault as e:
-            error = make_error(e.message, e.error_type, e.trace)
+            error, hint = make_error(e.message, e.error_type, e.trace), e.hint
         except envtime.DeadlineReached:
             self._report_deadline()
         except MemoryError:
@@ -297,6 +310,8 @@ class Environment:
         if error is not None:
             logging.warning(UNHANDLED_WARNING)
             self.output.write(self._error_log(error))
+            if hint:
+                self.output.write(hint)
         self.clock.deadline_ms = None
         self._reply("init", error, self.clock.wall_ms() - start_wall, self.base_rss_kb)
         return error is None

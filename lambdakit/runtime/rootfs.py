@@ -98,15 +98,13 @@ def build(root):
 
 
 def _link_compiled_paths(root):
-    """The modules the zygote imported before forking carry their host file names in their
-    code (tracebacks read source lines by them): those names lead to /var/lang and
-    /var/runtime here, by symbolic links, and to nothing else of the host."""
-    for host, inside in ((sys.base_prefix, "/var/lang"), (_PACKAGE_DIR, "/var/runtime/lambdakit")):
-        link = root + host
-        if os.path.lexists(link):  # under /usr, say: there already
-            continue
+    """The standard library the zygote imported before forking carries its host file names
+    in its code (tracebacks read source lines by them): that name leads to /var/lang here,
+    by a symbolic link, and to nothing else of the host."""
+    link = root + sys.base_prefix
+    if not os.path.lexists(link):  # under /usr, say, it is there already
         os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(inside, link)
+        os.symlink("/var/lang", link)
 
 
 def _build_lang(root):
