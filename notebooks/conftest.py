@@ -1,19 +1,4 @@
-"""nbval settings for the lesson notebooks: compare text, never widget or chart payloads.
+"""nbval settings for the lesson notebooks, from lambdakit/course/nbval_plugin.py (compare text,
+never widget or chart payloads). `lambdakit grade` reuses these hooks."""
 
-Widgets and charts carry random ids (widget model ids, Plotly div ids and trace uids), so
-their rich outputs are left out of the comparison; each has a `text/plain` twin (e.g.
-the invocation card's text) that is compared. `lambdakit grade` reuses these hooks.
-"""
-
-import os
-
-# The kernel nbval starts inherits this, so a chart's output type is the same on every machine.
-os.environ["PLOTLY_RENDERER"] = "plotly_mimetype"
-
-NOT_COMPARED = ("text/html", "application/javascript", "application/vnd.plotly.v1+json",
-                "application/vnd.jupyter.widget-view+json")
-
-
-def pytest_collectstart(collector):
-    if collector.path.suffix == ".ipynb" and hasattr(collector, "skip_compare"):
-        collector.skip_compare = tuple(collector.skip_compare) + NOT_COMPARED
+from lambdakit.course.nbval_plugin import pytest_collectstart  # noqa: F401  (pytest finds hooks by name)

@@ -1,9 +1,10 @@
 """Where the course material and the learner's progress live.
 
 The material (syllabus, lesson sources, checks, solutions, reference outputs, grading
-files) is the repository's `course/` directory; the notebooks are `notebooks/`. Progress
-is a JSON file in the user's data directory, so a kernel restart (or a new clone) loses
-nothing. Each location can be overridden by an environment variable, which tests use.
+files) is the repository's `course/` directory; the notebooks are `notebooks/`. A wheel
+carries both as `lambdakit/course/material/` (see setup.py); a checkout reads them in place.
+Progress is a JSON file in the user's data directory, so a kernel restart (or a new clone)
+loses nothing. Each location can be overridden by an environment variable, which tests use.
 """
 
 import os
@@ -13,15 +14,21 @@ COURSE_DIR_VAR = "LAMBDAKIT_COURSE_DIR"
 NOTEBOOKS_DIR_VAR = "LAMBDAKIT_NOTEBOOKS_DIR"
 PROGRESS_VAR = "LAMBDAKIT_PROGRESS"
 
+_PACKAGED = Path(__file__).resolve().parent / "material"
 _REPO = Path(__file__).resolve().parents[2]
 
 
+def _material(name):
+    packaged = _PACKAGED / name
+    return packaged if packaged.is_dir() else _REPO / name
+
+
 def course_dir():
-    return Path(os.environ.get(COURSE_DIR_VAR) or _REPO / "course")
+    return Path(os.environ.get(COURSE_DIR_VAR) or _material("course"))
 
 
 def notebooks_dir():
-    return Path(os.environ.get(NOTEBOOKS_DIR_VAR) or _REPO / "notebooks")
+    return Path(os.environ.get(NOTEBOOKS_DIR_VAR) or _material("notebooks"))
 
 
 def progress_file():
