@@ -481,3 +481,89 @@ def delete_function_url_config(runtime, request):
 def list_function_url_configs(runtime, request):
     configs = runtime.list_function_url_configs(request.params["FunctionName"])
     return json_response(_page(configs, request, "FunctionUrlConfigs"))
+
+
+# ------------------------------------------- stored settings: recursion, runtime management
+def put_function_recursion_config(runtime, request):
+    return json_response(runtime.put_function_recursion_config(request.params["FunctionName"],
+                                                               request.json().get("RecursiveLoop")))
+
+
+def get_function_recursion_config(runtime, request):
+    return json_response(runtime.get_function_recursion_config(request.params["FunctionName"]))
+
+
+def put_runtime_management_config(runtime, request):
+    body = request.json()
+    return json_response(runtime.put_runtime_management_config(
+        request.params["FunctionName"], body.get("UpdateRuntimeOn"), qualifier=request.query.get("Qualifier"),
+        runtime_version_arn=body.get("RuntimeVersionArn")))
+
+
+def get_runtime_management_config(runtime, request):
+    return json_response(runtime.get_runtime_management_config(request.params["FunctionName"],
+                                                               request.query.get("Qualifier")))
+
+
+# ------------------------------------------------------- code signing configs
+def create_code_signing_config(runtime, request):
+    body = request.json()
+    return json_response(runtime.create_code_signing_config(
+        _member(body, "AllowedPublishers", dict, "an object"), description=body.get("Description") or "",
+        code_signing_policies=_member(body, "CodeSigningPolicies", dict, "an object"),
+        tags=_member(body, "Tags", dict, "an object")), 201)
+
+
+def get_code_signing_config(runtime, request):
+    return json_response(runtime.get_code_signing_config(request.params["CodeSigningConfigArn"]))
+
+
+def update_code_signing_config(runtime, request):
+    body = request.json()
+    return json_response(runtime.update_code_signing_config(
+        request.params["CodeSigningConfigArn"], description=body.get("Description"),
+        allowed_publishers=_member(body, "AllowedPublishers", dict, "an object"),
+        code_signing_policies=_member(body, "CodeSigningPolicies", dict, "an object")))
+
+
+def delete_code_signing_config(runtime, request):
+    runtime.delete_code_signing_config(request.params["CodeSigningConfigArn"])
+    return empty_response(204)
+
+
+def list_code_signing_configs(runtime, request):
+    return json_response(_page(runtime.list_code_signing_configs(), request, "CodeSigningConfigs"))
+
+
+def list_functions_by_code_signing_config(runtime, request):
+    arns = runtime.list_functions_by_code_signing_config(request.params["CodeSigningConfigArn"])
+    return json_response(_page(arns, request, "FunctionArns"))
+
+
+def put_function_code_signing_config(runtime, request):
+    return json_response(runtime.put_function_code_signing_config(
+        request.params["FunctionName"], request.json().get("CodeSigningConfigArn")))
+
+
+def get_function_code_signing_config(runtime, request):
+    return json_response(runtime.get_function_code_signing_config(request.params["FunctionName"]))
+
+
+def delete_function_code_signing_config(runtime, request):
+    runtime.delete_function_code_signing_config(request.params["FunctionName"])
+    return empty_response(204)
+
+
+def put_resource_policy(runtime, request):
+    body = request.json()
+    return json_response(runtime.put_resource_policy(request.params["ResourceArn"], body.get("Policy"),
+                                                     body.get("RevisionId")))
+
+
+def get_resource_policy(runtime, request):
+    return json_response(runtime.get_resource_policy(request.params["ResourceArn"]))
+
+
+def delete_resource_policy(runtime, request):
+    runtime.delete_resource_policy(request.params["ResourceArn"], request.query.get("RevisionId"))
+    return empty_response(204)

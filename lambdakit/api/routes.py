@@ -23,6 +23,12 @@ _LAYER = _LAYERS + "/{LayerName}"
 _LAYER_VERSION = _LAYER + "/versions/{VersionNumber}"
 _TAGS = "/2017-03-31/tags/{Resource}"
 _URL = "/2021-10-31/functions/{FunctionName}/url"
+_RECURSION = "/2024-08-31/functions/{FunctionName}/recursion-config"
+_RUNTIME_MANAGEMENT = "/2021-07-20/functions/{FunctionName}/runtime-management-config"
+_CSCS = "/2020-04-22/code-signing-configs"
+_CSC = _CSCS + "/{CodeSigningConfigArn}"
+_FUNCTION_CSC = "/2020-06-30/functions/{FunctionName}/code-signing-config"
+_RESOURCE_POLICY = "/2026-07-09/resource-policy/{ResourceArn}"
 
 ROUTES = (
     ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
@@ -84,6 +90,22 @@ ROUTES = (
     ("PUT", _URL, "UpdateFunctionUrlConfig", op.update_function_url_config),
     ("DELETE", _URL, "DeleteFunctionUrlConfig", op.delete_function_url_config),
     ("GET", _URL + "s", "ListFunctionUrlConfigs", op.list_function_url_configs),
+    ("PUT", _RECURSION, "PutFunctionRecursionConfig", op.put_function_recursion_config),
+    ("GET", _RECURSION, "GetFunctionRecursionConfig", op.get_function_recursion_config),
+    ("PUT", _RUNTIME_MANAGEMENT, "PutRuntimeManagementConfig", op.put_runtime_management_config),
+    ("GET", _RUNTIME_MANAGEMENT, "GetRuntimeManagementConfig", op.get_runtime_management_config),
+    ("POST", _CSCS, "CreateCodeSigningConfig", op.create_code_signing_config),
+    ("GET", _CSCS, "ListCodeSigningConfigs", op.list_code_signing_configs),
+    ("GET", _CSC, "GetCodeSigningConfig", op.get_code_signing_config),
+    ("PUT", _CSC, "UpdateCodeSigningConfig", op.update_code_signing_config),
+    ("DELETE", _CSC, "DeleteCodeSigningConfig", op.delete_code_signing_config),
+    ("GET", _CSC + "/functions", "ListFunctionsByCodeSigningConfig", op.list_functions_by_code_signing_config),
+    ("PUT", _FUNCTION_CSC, "PutFunctionCodeSigningConfig", op.put_function_code_signing_config),
+    ("GET", _FUNCTION_CSC, "GetFunctionCodeSigningConfig", op.get_function_code_signing_config),
+    ("DELETE", _FUNCTION_CSC, "DeleteFunctionCodeSigningConfig", op.delete_function_code_signing_config),
+    ("PUT", _RESOURCE_POLICY, "PutResourcePolicy", op.put_resource_policy),
+    ("GET", _RESOURCE_POLICY, "GetResourcePolicy", op.get_resource_policy),
+    ("DELETE", _RESOURCE_POLICY, "DeleteResourcePolicy", op.delete_resource_policy),
 )
 
 

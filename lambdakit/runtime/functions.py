@@ -56,6 +56,7 @@ class Function:
     provisioned: dict = field(default_factory=dict)  # qualifier -> requested environments
     event_invoke_config: dict = field(default_factory=dict)  # qualifier -> settings
     dead_letter_target: str | None = None  # DeadLetterConfig.TargetArn: set on the function, not per version
+    code_signing_config: str | None = None  # a code signing config's ARN (stored, not enforced)
     next_version: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 

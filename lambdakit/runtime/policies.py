@@ -67,6 +67,13 @@ class PolicyStore:
             _check_revision(revision_id, _revision(key, current))
             self._statements[key] = kept
 
+    def replace(self, key, statements, revision_id):
+        """PutResourcePolicy / DeleteResourcePolicy: the whole policy at once."""
+        with self._lock:
+            _check_revision(revision_id, _revision(key, self._statements.get(key, [])))
+            self._statements[key] = list(statements)
+            return _revision(key, self._statements[key])
+
     def forget(self, kind, name, qualifier=None):
         """Drop a deleted function's (or version's, alias's, layer version's) policies."""
         with self._lock:
@@ -141,11 +148,11 @@ def _arn_like(pattern, value):
 
 
 def grants(statement, principal, action, *, source_arn=None, source_account=None, url_auth_type=None):
-    """Whether one statement allows `principal` (a service name or "*") to perform `action`."""
-    granted_to = statement["Principal"]
-    if granted_to != "*" and granted_to.get("Service") != principal:
+    """Whether one statement applies to `principal` (a service name or "*") performing `action`."""
+    granted_to = statement.get("Principal")
+    if granted_to != "*" and not (isinstance(granted_to, dict) and principal in _as_list(granted_to.get("Service"))):
         return False
-    if statement["Action"] not in (action, "lambda:*", "*"):
+    if not {action, "lambda:*", "*"} & set(_as_list(statement.get("Action"))):
         return False
     condition = statement.get("Condition", {})
     equals, like = condition.get("StringEquals", {}), condition.get("ArnLike", {})
@@ -156,6 +163,30 @@ def grants(statement, principal, action, *, source_arn=None, source_account=None
     if "AWS:SourceArn" in like and not _arn_like(like["AWS:SourceArn"], source_arn):
         return False
     return True
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _allowed(statements, principal, action, **context):
+    """IAM's rule: some Allow statement applies and no Deny statement does."""
+    applying = [s for s in statements if grants(s, principal, action, **context)]
+    return any(s.get("Effect") == "Allow" for s in applying) and not any(s.get("Effect") == "Deny" for s in applying)
+
+
+def _parsed_policy(policy):
+    """PutResourcePolicy's Policy text as statements, or AWS's error."""
+    try:
+        document = json.loads(policy) if isinstance(policy, str) else None
+    except ValueError:
+        document = None
+    statements = _as_list(document.get("Statement")) if isinstance(document, dict) else None
+    if not statements or not all(isinstance(s, dict) and s.get("Effect") in ("Allow", "Deny") and "Action" in s
+                                 and ("Principal" in s) for s in statements):
+        raise InvalidParameterValueException("The policy is not valid: it needs a Statement list whose statements "
+                                             "have Effect (Allow or Deny), Principal and Action.")
+    return statements
 
 
 class Permissions:
@@ -199,7 +230,24 @@ class Permissions:
         """Whether the function's policy (the version's or alias's, if qualified) lets `principal`
         (a service such as "s3.amazonaws.com", or "*" for anyone) perform `action`."""
         key = self._policy_key(function_name, qualifier)
-        return any(grants(s, principal, action, **context) for s in self._policies.statements(key))
+        return _allowed(self._policies.statements(key), principal, action, **context)
+
+    # ------------------------------------------------- the resource-policy API
+    def put_resource_policy(self, resource_arn, policy, revision_id=None):
+        """PutResourcePolicy on a function (or version, alias) ARN: the whole policy document."""
+        key = self._policy_key(resource_arn, None)
+        revision = self._policies.replace(key, _parsed_policy(policy), revision_id)
+        return {"Policy": json.dumps(_document(self._policies.statements(key)), separators=(",", ":")),
+                "RevisionId": revision}
+
+    def get_resource_policy(self, resource_arn):
+        return self.get_policy(resource_arn)
+
+    def delete_resource_policy(self, resource_arn, revision_id=None):
+        key = self._policy_key(resource_arn, None)
+        if not self._policies.statements(key):
+            raise ResourceNotFoundException("The resource you requested does not exist.")
+        self._policies.replace(key, [], revision_id)
 
     # ------------------------------------------------------------ layer versions
     def _layer_key(self, layer_name, version_number):

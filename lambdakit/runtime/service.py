@@ -6,6 +6,7 @@ invocation.py: one invocation; async_invoke.py: Event invocations); processes li
 environment.py; the REST API only translates.
 """
 
+import itertools
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ from ..core.modelled import DEFAULT as DEFAULT_MODELLED
 from ..layers import LayerStore, layer_arn
 from ..core.records import InvocationRecord
 from ..core.timers import Timers
-from . import logs, package
+from . import logs, package, runtimes
 from .async_invoke import AsyncInvocation
 from .asyncq import AsyncQueue
 from .describe import describe_alias, describe_version
@@ -38,11 +39,13 @@ from .result import InvocationResult
 from .states import in_progress, pending
 from .tags import Tagging, TagStore, check_tags
 from .urls import FunctionUrls
+from .code_signing import CodeSigning
+from .function_settings import FunctionSettings, SettingsStore
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
+class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSettings, CodeSigning):
     """A local Lambda service, with its own functions, environments and clock."""
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
@@ -72,6 +75,9 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
         self._policies = PolicyStore()  # resource-based policies (policies.py)
         self._tags = TagStore()  # tags by resource ARN (tags.py)
         self._urls = {}  # (function, alias or None) -> (UrlConfig, its HTTP server): urls.py
+        self._stored = SettingsStore()  # recursion and runtime management settings: function_settings.py
+        self._code_signing = {}  # ARN -> CodeSigningConfig (stored, not enforced): code_signing.py
+        self._csc_ids = itertools.count(1)
 
     @property
     def isolation(self):
@@ -94,7 +100,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
         with self._lock:
             if name in self._functions:
                 raise ResourceConflictException(f"Function already exist: {name}")
-            stored = self._store_code(name, code, config.handler)
+            stored = self._store_code(name, code, config)
             self.layers.check_function(config.layers, stored.directory)
             function = Function(Version(LATEST, config, stored, settings.get("description", ""),
                                         self._timestamp()), dead_letter_target=dead_letter)
@@ -105,9 +111,10 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
             return self.publish_version(name)
         return pending(self.get_function_configuration(name))
 
-    def _store_code(self, name, code, handler):
-        module_file = handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
-        directory, sha, size = package.store(code, os.path.join(self.state_dir, "code", name), module_file)
+    def _store_code(self, name, code, config):
+        module_file = runtimes.code_file(config.runtime, config.handler)
+        directory, sha, size = package.store(code, os.path.join(self.state_dir, "code", name), module_file,
+                                             executable=module_file == "bootstrap")
         return Code(directory, sha, size)
 
     def _function(self, name):
@@ -148,7 +155,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
         name, _ = split_name(name)
         with self._lock:
             function = self._function(name)
-            stored = self._store_code(name, code, function.latest.config.handler)
+            stored = self._store_code(name, code, function.latest.config)
             self.layers.check_function(function.latest.config.layers, stored.directory)
             function.latest = Version(LATEST, function.latest.config, stored, function.latest.description,
                                       self._timestamp(), function.latest.revision + 1)
@@ -195,6 +202,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls):
             self.logs.delete_group(logs.log_group(name))
             self._policies.forget("function", name)
             self._tags.forget(function_arn(name))
+            self._stored.forget(name)
         self._close_urls(name)
         shutil.rmtree(os.path.join(self.state_dir, "code", name), ignore_errors=True)
 

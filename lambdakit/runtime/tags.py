@@ -1,4 +1,4 @@
-"""Tags on functions and event source mappings (TagResource, UntagResource, ListTags, and
+"""Tags on functions, event source mappings and code signing configs (TagResource, UntagResource, ListTags, and
 Tags on CreateFunction), stored by the resource's unqualified ARN and dropped with it."""
 
 import re
@@ -12,7 +12,8 @@ TAGS_MAX = 50          # per resource (checked 2026-12)
 _KEY_MAX, _VALUE_MAX = 128, 256
 _ARN_RE = re.compile(rf"arn:aws:lambda:{limits.REGION}:{limits.ACCOUNT_ID}:"
                      r"(?:(?P<function>function:[a-zA-Z0-9-_]+(?::(?P<qualifier>[^:]+))?)"
-                     r"|event-source-mapping:(?P<mapping>[0-9a-f-]{36}))")
+                     r"|event-source-mapping:(?P<mapping>[0-9a-f-]{36})"
+                     r"|(?P<csc>code-signing-config:csc-[a-z0-9]{17}))")
 
 
 def check_tags(tags):
@@ -64,7 +65,10 @@ class Tagging:
             raise validation_error(resource, "resource", "Member must satisfy regular expression pattern: "
                                    "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:"
                                    "\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
-                                   "event-source-mapping:[0-9a-f-]{36})")
+                                   "event-source-mapping:[0-9a-f-]{36}|code-signing-config:csc-[a-z0-9]{17})")
+        if found["csc"]:
+            self.get_code_signing_config(resource)  # ResourceNotFoundException if gone
+            return resource
         if found["mapping"]:
             self.get_event_source_mapping(found["mapping"])  # ResourceNotFoundException if gone
             return resource
