@@ -653,3 +653,18 @@ def test_cli_lists_its_subcommands():
     result = subprocess.run([sys.executable, "-m", "lambdakit", "--help"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "serve" in result.stdout
+
+
+def test_lambdakit_serve_starts_and_prints_local_aws_so_a_queue_can_come_before_its_mapping(served):
+    process, url, _ = served
+    process.stdout.readline()  # the boto3 hint
+    line = process.stdout.readline()
+    found = re.search(r"local AWS services .* on (http://127\.0\.0\.1:\d+)", line)
+    assert found, line
+    sqs = boto3.client("sqs", endpoint_url=found.group(1), **CREDENTIALS)
+    queue_url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    client = lambda_client(url)
+    create(client, "consumer", returning("ok"))
+    mapping = client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=queue_arn, BatchSize=1)
+    assert mapping["EventSourceArn"] == queue_arn and mapping["State"] == "Creating"

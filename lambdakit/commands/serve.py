@@ -14,6 +14,8 @@ def add_arguments(parser):
                         help="real wall time, or deterministic virtual time (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for the virtual clock's request ids and alias routing (default: %(default)s)")
+    parser.add_argument("--no-local-aws", action="store_true",
+                        help="do not start the local AWS services (moto) for queues, tables, buckets and streams")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
@@ -38,6 +40,11 @@ def run(args):
         print(f"lambdakit: AWS Lambda API on {url} (clock: {args.clock})", flush=True)
         print(f"  boto3.client('lambda', endpoint_url='{url}')  or  export AWS_ENDPOINT_URL_LAMBDA={url}",
               flush=True)
+        if not args.no_local_aws:
+            # Started now, not on first use: a queue or table must exist before its event source mapping.
+            aws = runtime.local_aws(kernel_env=False)
+            print(f"lambdakit: local AWS services (SQS, DynamoDB, Kinesis, S3, ...) on {aws.url}", flush=True)
+            print(f"  export AWS_ENDPOINT_URL={aws.url}  (with AWS_ENDPOINT_URL_LAMBDA set as above)", flush=True)
         stop.wait()
     print("lambdakit: stopped", flush=True)
     return 0
