@@ -13,6 +13,8 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import zipfile
 
 import boto3
@@ -117,6 +119,14 @@ def test_create_from_zip_then_get_list_and_delete(client, name):
     function = client.get_function(FunctionName=name)
     assert function["Configuration"]["Description"] == "echo"
     assert function["Code"]["RepositoryType"] == "S3"
+    location = function["Code"]["Location"]
+    assert location.startswith(client.meta.endpoint_url + "/")
+    with urllib.request.urlopen(location, timeout=30) as download:  # unsigned, as a presigned S3 URL
+        downloaded = zipfile.ZipFile(io.BytesIO(download.read()))
+    assert downloaded.read("lambda_function.py").decode() == ECHO
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(location.replace("token=", "token=0"), timeout=30)
+    assert refused.value.code == 403
     assert client.get_function_configuration(FunctionName=name)["Handler"] == "lambda_function.lambda_handler"
     assert name in [f["FunctionName"] for f in client.list_functions()["Functions"]]
 

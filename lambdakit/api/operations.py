@@ -6,6 +6,7 @@ raised here, as InvalidRequestContentException.
 """
 
 import json
+from urllib.parse import quote, unquote
 
 from ..core.errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
 from . import eventstream
@@ -102,10 +103,26 @@ def create_function(runtime, request):
 def get_function(runtime, request):
     name = request.params["FunctionName"]
     function = runtime.get_function(name, request.query.get("Qualifier"))
+    function["Code"]["Location"] = code_location(runtime, request, function["Configuration"]["FunctionName"])
     concurrency = runtime.get_function_concurrency(name)
     if concurrency:
         function["Concurrency"] = concurrency
     return json_response(function)
+
+
+CODE_DOWNLOAD = "/lambdakit/code/"  # not an AWS path: the presigned download of GetFunction's Code.Location
+
+
+def code_location(runtime, request, name):
+    """A URL on this server from which the ZIP downloads without signing, as AWS's presigned S3 URL."""
+    version, token = runtime.code_download_token(name, request.query.get("Qualifier"))
+    return f"http://{request.header('Host')}{CODE_DOWNLOAD}{quote(name)}/{quote(version)}?token={token}"
+
+
+def download_code(runtime, request):
+    name, _, version = request.path[len(CODE_DOWNLOAD):].partition("/")
+    data = runtime.download_function_code(unquote(name), unquote(version), request.query.get("token"))
+    return Response(200, data, {"Content-Type": "application/zip"})
 
 
 def get_function_configuration(runtime, request):

@@ -114,7 +114,22 @@ def _compile(template):
     return re.compile(pattern + "/?")
 
 
-_TABLE = tuple((method, _compile(path), name, handler) for method, path, name, handler in ROUTES)
+# Requests that carry their own proof (a token the runtime issued) instead of a SigV4 signature,
+# as AWS's presigned S3 URLs do; not Lambda API operations.
+PRESIGNED = (
+    ("GET", op.CODE_DOWNLOAD + "{FunctionName}/{Version}", "DownloadFunctionCode", op.download_code),
+)
+
+_TABLE = tuple((method, _compile(path), name, handler) for method, path, name, handler in ROUTES + PRESIGNED)
+_PRESIGNED = frozenset(name for _, _, name, _ in PRESIGNED)
+
+
+def presigned(method, target):
+    """Whether this request is a presigned download (no Authorization header expected)."""
+    try:
+        return match(method, urlsplit(target).path)[0] in _PRESIGNED
+    except UnknownOperationException:
+        return False
 
 
 def match(method, path):

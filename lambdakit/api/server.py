@@ -10,7 +10,7 @@ import threading
 
 from ..core.errors import InvalidRequestContentException, LambdaError, RequestTooLargeException
 from ..core.httpserver import HOST, LoopbackServer, PooledHandler
-from .routes import dispatch, match
+from .routes import dispatch, match, presigned
 from ..core.sigv4 import AccessDeniedException, check_signature
 from .wire import UnknownOperationException, error_response
 
@@ -32,7 +32,8 @@ class _Handler(PooledHandler):
             self._reply(error_response(AccessDeniedException(f"lambdakit: {refused}.")), close=True)
             return
         try:
-            check_signature(self.headers)
+            if not presigned(self.command, self.path):
+                check_signature(self.headers)
         except LambdaError as error:
             self._reply(error_response(error), close=True)
             return

@@ -6,6 +6,8 @@ invocation.py: one invocation; async_invoke.py: Event invocations); processes li
 environment.py; the REST API only translates.
 """
 
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -38,6 +40,7 @@ from .recordstore import RECORDS_KEPT, RecordStore
 from .result import InvocationResult
 from .states import in_progress, pending
 from .tags import Tagging, TagStore, check_tags
+from ..core.sigv4 import AccessDeniedException
 from .urls import FunctionUrls
 from .code_signing import CodeSigning
 from .function_settings import FunctionSettings, SettingsStore
@@ -78,6 +81,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         self._stored = SettingsStore()  # recursion and runtime management settings: function_settings.py
         self._code_signing = {}  # ARN -> CodeSigningConfig (stored, not enforced): code_signing.py
         self._csc_ids = itertools.count(1)
+        self._download_key = os.urandom(32)  # signs Code.Location download URLs
 
     @property
     def isolation(self):
@@ -140,6 +144,19 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         if tags:
             reply["Tags"] = tags
         return reply
+
+    def code_download_token(self, name, qualifier=None):
+        """(version, token) for a download URL of the function's ZIP, as GetFunction's presigned
+        Code.Location: the token proves this runtime issued it for that code, no signature needed."""
+        version = self._resolve_version(name, qualifier)
+        return version.number, _token(self._download_key, split_name(name)[0], version.number, version.code.sha256)
+
+    def download_function_code(self, name, version_number, token):
+        """The ZIP of a function version, if `token` came from code_download_token for its current code."""
+        version = self._resolve_version(name, version_number)
+        if not hmac.compare_digest(token or "", _token(self._download_key, name, version.number, version.code.sha256)):
+            raise AccessDeniedException("Request has expired or its signature does not match.")
+        return package.zip_directory(version.code.directory)
 
     def _resolve_version(self, name, qualifier):
         name, qualifier = split_name(name, qualifier)
@@ -607,6 +624,10 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         except Exception:
             pass
 
+
+
+def _token(key, name, version, sha256):
+    return hmac.new(key, f"{name}\n{version}\n{sha256}".encode(), hashlib.sha256).hexdigest()
 
 
 def _settings(settings):
