@@ -55,22 +55,24 @@ class PooledHandler(BaseHTTPRequestHandler):
 
 
 class _Workers:
-    """At most `size` daemon threads, started as work arrives (a stuck request never blocks exit)."""
+    """At most `size` daemon threads, started while queued work outnumbers the idle threads
+    (a request stuck in a long invoke never blocks the interpreter's exit)."""
 
     def __init__(self, size, name):
         self._jobs = queue.SimpleQueue()
         self._size, self._name = size, name
         self._lock = threading.Lock()
         self._threads = 0
-        self._idle = 0
+        self._idle = 0     # threads waiting for a job
+        self._queued = 0   # jobs no thread has taken yet
 
     def submit(self, job, *args):
         with self._lock:
-            if self._idle == 0 and self._threads < self._size:
+            self._queued += 1
+            if self._queued > self._idle and self._threads < self._size:
                 self._threads += 1
+                self._idle += 1
                 threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
-            else:
-                self._idle -= 1 if self._idle else 0
         self._jobs.put((job, args))
 
     def _work(self):
@@ -78,9 +80,14 @@ class _Workers:
             job, args = self._jobs.get()
             if job is None:
                 return
-            job(*args)
             with self._lock:
-                self._idle += 1
+                self._queued -= 1
+                self._idle -= 1
+            try:
+                job(*args)
+            finally:
+                with self._lock:
+                    self._idle += 1
 
     @property
     def threads(self):
