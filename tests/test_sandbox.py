@@ -6,7 +6,8 @@ Linux), these tests are skipped: Runtime.isolation says so.
 """
 
 import os
-import pwd
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -326,3 +327,23 @@ def test_a_package_in_a_layer_imports(sandboxed):
     arn = sandboxed.publish_layer_version("pillow", layers.installed_layer("pillow"))["LayerVersionArn"]
     source = "from PIL import Image\n\ndef lambda_handler(e, c):\n    return Image.new('RGB', (4, 3)).size\n"
     assert run(sandboxed, "pillow", source, layers=[arn]).result == [4, 3]
+
+
+def test_a_dead_kernels_cgroups_and_processes_are_reaped_at_the_next_start():
+    from lambdakit.runtime.cgroups import CgroupFactory
+    probe = CgroupFactory()
+    probe.remove_session()
+    if not probe.available:
+        pytest.skip("no cgroups here")
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a kernel that died without closing its runtime: its pid names the session
+    survivor = subprocess.Popen(["sleep", "600"])
+    stale = [os.path.join(os.path.dirname(parent), f"{gone.pid}-0badc0de", "env-1")
+             for parent in probe.layout.values()]
+    for group in stale:
+        os.makedirs(group)
+        with open(os.path.join(group, "cgroup.procs"), "w") as f:
+            f.write(str(survivor.pid))
+    CgroupFactory().remove_session()
+    assert survivor.wait(timeout=10) == -signal.SIGKILL
+    assert not any(os.path.exists(os.path.dirname(group)) for group in stale)

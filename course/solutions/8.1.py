@@ -1,4 +1,4 @@
-%%lambda thumbnail-fixed --memory 512 --timeout 30 --layer {pillow}
+%%lambda thumbnail-fixed --memory 512 --timeout 30 --layer arn:aws:lambda:us-east-1:123456789012:layer:pillow:1
 import json
 import boto3
 import os
