@@ -46,7 +46,11 @@ SCALING_STEP_SECONDS = 10
 
 ARCHITECTURES = ("x86_64", "arm64")
 DEFAULT_ARCHITECTURE = "x86_64"
-RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+# Python runs on lambdakit's own runtime; Node.js and the OS-only runtimes (a `bootstrap` of
+# the function's own) through the Runtime API. nodejs20.x is left out: creating functions on it
+# has been blocked since 2026-08-31 (docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14",
+            "nodejs22.x", "nodejs24.x", "provided.al2023", "provided.al2")
 DEFAULT_RUNTIME = "python3.12"
 DEFAULT_HANDLER = "lambda_function.lambda_handler"
 

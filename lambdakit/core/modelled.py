@@ -18,6 +18,10 @@ class Modelled:
     # Virtual clock: memory the Python runtime itself occupies before the function's code
     # allocates anything (a hello-world Python function reports about this much).
     runtime_memory_mb: int = 40
+    # Virtual clock: how long an invocation of a runtime that speaks the Runtime API (Node.js,
+    # custom runtimes) lasts. Their code reads the real clock, so lambdakit cannot simulate
+    # their time; a fixed figure keeps records and bills deterministic.
+    foreign_invoke_ms: float = 1.0
 
     def describe(self):
         return (f"modelled: idle reclaim {self.idle_reclaim_s:g} s, runtime init "

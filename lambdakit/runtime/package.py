@@ -45,12 +45,18 @@ def _extract(data, target):
             raise InvalidParameterValueException(
                 f"Could not unzip uploaded file: unsafe path {info.filename!r}.")
     archive.extractall(target)
+    for info in archive.infolist():
+        if (info.external_attr >> 16) & 0o111 and not info.is_dir():
+            # Lambda keeps a file's execute bits (a custom runtime's `bootstrap` needs them);
+            # extractall() drops them.
+            os.chmod(os.path.join(target, info.filename), 0o755)
 
 
-def store(code, target_root, module_file=DEFAULT_MODULE_FILE):
-    """Write `code` under target_root/<sha256>/ and return (directory, sha256 base64, size)."""
+def store(code, target_root, module_file=DEFAULT_MODULE_FILE, executable=False):
+    """Write `code` under target_root/<sha256>/ and return (directory, sha256 base64, size).
+    Source text is saved as `module_file` (executable: a custom runtime's bootstrap)."""
     if isinstance(code, str) and ("\n" in code or not os.path.exists(code)):
-        data = zip_source({module_file: code})
+        data = zip_source({module_file: code}, executable={module_file} if executable else ())
     elif isinstance(code, (bytes, bytearray)):
         data = bytes(code)
     elif os.path.isdir(code):
@@ -85,23 +91,26 @@ def store(code, target_root, module_file=DEFAULT_MODULE_FILE):
     return directory, base64.b64encode(digest).decode(), len(data)
 
 
-def zip_source(files):
-    """A zip of {archive name: text}, with fixed timestamps so the hash depends on content only."""
+def zip_source(files, executable=()):
+    """A zip of {archive name: text}, with fixed timestamps so the hash depends on content only;
+    the names in `executable` get mode 755."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(files.items()):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
+            info.external_attr = (0o755 if name in executable else 0o644) << 16
             archive.writestr(info, text)
     return buffer.getvalue()
 
 
 def zip_directory(directory):
-    files = {}
+    files, executable = {}, set()
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
         for name in names:
             path = os.path.join(root, name)
             with open(path, "rb") as f:
                 files[os.path.relpath(path, directory)] = f.read()
-    return zip_source(files)
+            if os.access(path, os.X_OK):
+                executable.add(os.path.relpath(path, directory))
+    return zip_source(files, executable)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from ..core import limits
 from ..core.config import vcpus
 from ..scale.concurrency import PROVISIONED
-from . import logs, rootfs, sandbox
+from . import logs, rootfs, runtimes, sandbox
 from .cgroups import CgroupFactory
 from .environment import ExecutionEnvironment, Watchdog, Zygote
 from .envvars import lambda_environment
+from .foreign import ForeignEnvironment
 from .invocation import RESPONSE_MAX_BYTES, Invocation
 
 # At most this much of one invocation's output is kept (the rest is counted, not stored),
@@ -134,8 +135,10 @@ class EnvironmentPool:
         self._env_counter += 1
         env_id = f"env-{self._env_counter}"
         hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
-        env = ExecutionEnvironment(env_id, function.name, version.number, version.config,
-                                   logs.stream_name(at_ms, version.number, hex32), at_ms, initialization_type)
+        # Node.js and custom runtimes speak the Runtime API (foreign.py); Python has its channel.
+        kind = ForeignEnvironment if runtimes.family(version.config.runtime) else ExecutionEnvironment
+        env = kind(env_id, function.name, version.number, version.config,
+                   logs.stream_name(at_ms, version.number, hex32), at_ms, initialization_type)
         env.busy = True
         env.retire_when_done = False
         self.environments_by_version.setdefault((function.name, version.number), []).append(env)
@@ -197,6 +200,8 @@ class EnvironmentPool:
         env_dir = os.path.join(self.state_dir, "envs", env.id)
         if not self.namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
             os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
+        family = runtimes.family(config.runtime)
+        command = runtimes.command(family, config.handler) if family else None  # node missing: say so now
         share = None if self.clock.virtual else vcpus(config.memory_size)
         layers = self.runtime.layers.spawn_spec(config, self.namespaces)
         cgroup = self.cgroups.take(limits.PROCESSES_MAX, share, (config.memory_size, config.ephemeral_storage))
@@ -215,6 +220,11 @@ class EnvironmentPool:
             "sys_path": self._handler_sys_path(config, version.code.directory, layers["layer_paths"]),
             "memory_by_cgroup": cgroup is not None and cgroup.counts_memory,
         }
+        if family:
+            if family == runtimes.NODE and self.clock.virtual:
+                command = [*command, f"--virtual-now-ms={int(arrival_ms)}"]  # its Date reads virtual time
+            spec.update(runtime_family=family, command=command,
+                        virtual_invoke_ms=self.modelled.foreign_invoke_ms)
         if not self.zygote.alive:  # killed from outside (the OOM killer, a learner): start another
             self.zygote.close()
             self.zygote = self._start_zygote()

@@ -94,7 +94,17 @@ def build(root):
     for inside in ("/var/task", "/opt", "/tmp", "/proc"):
         os.makedirs(root + inside, exist_ok=True)
     _link_compiled_paths(root)
+    _shell_is_bash(root)
     mounts.mount("proc", root + "/proc", "proc", mounts.MS_NOSUID | mounts.MS_NODEV | mounts.MS_NOEXEC)
+
+
+def _shell_is_bash(root):
+    """/bin/sh is bash on Amazon Linux (AWS's custom runtime tutorial relies on it: `source`,
+    `set -o pipefail`); where the host's is another shell (Debian's dash), bash stands in its
+    place in here."""
+    shell, bash = os.path.realpath("/bin/sh"), os.path.realpath("/bin/bash")
+    if os.path.basename(shell) != "bash" and os.path.isfile(bash):
+        mounts.bind(bash, root + shell)
 
 
 def _link_compiled_paths(root):

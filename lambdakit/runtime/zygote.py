@@ -27,7 +27,7 @@ import sys
 # Imported here, before any fork, so every environment starts with them loaded.
 import base64, datetime, decimal, importlib, json, logging, resource, traceback, uuid  # noqa: E401,F401
 
-from . import bootstrap, envtime, sandbox
+from . import bootstrap, envtime, runtimes, sandbox
 from .channel import Channel
 
 MAX_MESSAGE = 1 << 20
@@ -41,6 +41,8 @@ def run_environment(spec, fd, prepared):
             raise prepared
         out, output = prepared
         out, task_root = sandbox.enter(spec, out)
+        if spec.get("command"):  # a runtime that speaks the Runtime API: it becomes this process
+            runtimes.exec_runtime(spec, fd, task_root)
         sys.path[:] = spec["sys_path"]
         env = bootstrap.Environment(Channel.from_fd(fd), spec, out, output)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die

@@ -1,0 +1,299 @@
+"""The Lambda Runtime API of one execution environment, served by the kernel on 127.0.0.1.
+
+A runtime that is not lambdakit's own Python path (Node.js, a custom runtime's `bootstrap`,
+AWS's awslambdaric) finds it at AWS_LAMBDA_RUNTIME_API and drives it as on AWS:
+
+    GET  /2018-06-01/runtime/invocation/next              long poll: the next event
+    POST /2018-06-01/runtime/invocation/{id}/response     the result
+    POST /2018-06-01/runtime/invocation/{id}/error        a function error
+    POST /2018-06-01/runtime/init/error                   INIT failed
+
+The states, status codes and error bodies follow AWS's Runtime API emulator (the runtime's
+states Started, Ready, Running, InvocationResponse, InvocationErrorResponse, InitError):
+an id that is not the current invocation's is 400 InvalidRequestID, a call the state does
+not allow is 403 InvalidStateTransition, a response over 6 MB is 413 RequestEntityTooLarge.
+
+The service's half (foreign.py) offers an invocation and waits for its Outcome; the first
+/next of a new environment is the end of its INIT. Like every loopback server of lambdakit
+it refuses web pages (an Origin header, a foreign Host).
+"""
+
+import json
+import re
+import threading
+from typing import NamedTuple
+
+from ..core.httpserver import LoopbackServer, PooledHandler
+
+PREFIX = "/2018-06-01/runtime"
+STARTED, READY, RUNNING, INIT_ERROR = "Started", "Ready", "Running", "InitError"
+RESPONSE, ERROR_RESPONSE, RESPONSE_SENT = "InvocationResponse", "InvocationErrorResponse", "RuntimeResponseSentState"
+_INVOCATION = re.compile(PREFIX + r"/invocation/([^/]+)/(response|error)")
+_ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
+# A runtime client holds one connection for /next and maybe one more for a post.
+WORKERS = 4
+ACCEPTED = b'{"status":"OK"}'
+
+
+class Outcome(NamedTuple):
+    """What the runtime told the service: "ready" (INIT done), "init_error", "response",
+    "error" or "too_large"; body is the payload (a JSON object for the two errors)."""
+    kind: str
+    body: bytes = b""
+
+
+def error_type_of(header):
+    """AWS keeps a Lambda-Runtime-Function-Error-Type of the form Runtime.X or Function.X, and
+    calls any other Runtime.Unknown."""
+    return header if header and _ERROR_TYPE.fullmatch(header) else "Runtime.Unknown"
+
+
+def error_payload(body, header):
+    """The function error an /error or /init/error body makes: the JSON object the runtime
+    posted, or, when it posted none, one built from the error-type header (as Lambda does)."""
+    try:
+        posted = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        posted = None
+    if isinstance(posted, dict):
+        if not isinstance(posted.get("errorType"), str):  # the service files errors by type
+            posted["errorType"] = error_type_of(header)
+        return json.dumps(posted).encode()
+    error = {"errorMessage": body.decode("utf-8", "replace") if body else "",
+             "errorType": error_type_of(header)}
+    return json.dumps(error).encode()
+
+
+class RuntimeApi:
+    """The Runtime API of one environment and the hand-over between it and the service."""
+
+    def __init__(self, response_max_bytes, before_outcome=lambda: None):
+        self.response_max_bytes = response_max_bytes
+        self._before_outcome = before_outcome  # the service reads what the runtime printed first
+        self._cond = threading.Condition()
+        self.state = STARTED
+        self._offered = None      # (request, event body) not yet taken by /next
+        self._current = None      # request id handed out and not answered yet
+        self._outcomes = []
+        self._ended = False
+        handler = type("RuntimeApiHandler", (_Handler,), {"api": self})
+        self._server = LoopbackServer(handler, workers=WORKERS, name="lambdakit-runtime-api")
+        self.address = f"127.0.0.1:{self._server.port}"
+        threading.Thread(target=self._server.serve_forever, name="lambdakit-runtime-api",
+                         daemon=True).start()
+
+    # -- the service's side -------------------------------------------------------------
+    def offer(self, request, body):
+        """Hand the runtime its next invocation (it takes it with /next)."""
+        with self._cond:
+            self._offered = (request, body)
+            self._cond.notify_all()
+
+    def wait(self, timeout=None):
+        """The next Outcome; None if the environment has ended (or `timeout` passed) first."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._outcomes or self._ended, timeout)
+            return self._outcomes.pop(0) if self._outcomes else None
+
+    @property
+    def ended(self):
+        return self._ended
+
+    def has_outcome(self):
+        return bool(self._outcomes)
+
+    def end(self):
+        """The environment's process has gone: waiters stop waiting, /next gets a 500."""
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def close(self):
+        self.end()
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+
+    # -- the runtime's side (called from the HTTP handler) -----------------------------------
+    def _publish(self, outcome):
+        self._before_outcome()
+        self._outcomes.append(outcome)
+        self._cond.notify_all()
+
+    def next_invocation(self):
+        """(request, body) once one is offered; None if the environment ends first; or an
+        error (status, type, message) when the state does not allow it."""
+        with self._cond:
+            if self.state == INIT_ERROR:
+                return _transition_error(self.state, READY)
+            if self.state == STARTED:
+                self._publish(Outcome("ready"))
+            self.state = READY
+            self._cond.wait_for(lambda: self._offered is not None or self._ended)
+            if self._offered is None:
+                return None
+            (request, body), self._offered = self._offered, None
+            self.state, self._current = RUNNING, request["request_id"]
+            return request, body
+
+    def answer(self, request_id, kind, body, error_header=None):
+        """A /response or /error for `request_id`; None when accepted, else the error."""
+        with self._cond:
+            if request_id != self._current:
+                return 400, "InvalidRequestID", "Invalid request ID"
+            if self.state != RUNNING:
+                return _transition_error(self.state, RESPONSE if kind == "response" else ERROR_RESPONSE)
+            self._current, self.state = None, RESPONSE_SENT
+            if kind == "too_large":
+                self._publish(Outcome("too_large"))
+            elif kind == "response":
+                self._publish(Outcome("response", body))
+            else:
+                self._publish(Outcome("error", error_payload(body, error_header)))
+            return None
+
+    def init_error(self, body, error_header):
+        with self._cond:
+            if self.state != STARTED:
+                return _transition_error(self.state, INIT_ERROR)
+            self.state = INIT_ERROR
+            self._publish(Outcome("init_error", error_payload(body, error_header)))
+            return None
+
+
+def _transition_error(current, wanted):
+    return (403, "InvalidStateTransition", f"State transition from {current} to {wanted} failed for "
+            "runtime. Error: State transition is not allowed")
+
+
+class _Handler(PooledHandler):
+    api = None  # set per server
+
+    def do_GET(self):
+        if self._refused():
+            return
+        if self.path != PREFIX + "/invocation/next":
+            return self._not_found()
+        taken = self.api.next_invocation()
+        if taken is None:
+            return self._error(500, "InternalServerError", "Internal Server Error")
+        if len(taken) == 3:
+            return self._error(*taken)
+        request, body = taken
+        headers = {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": request["request_id"],
+            "Lambda-Runtime-Deadline-Ms": str(int(request["deadline_ms"])),
+            "Lambda-Runtime-Invoked-Function-Arn": request["arn"],
+            "Lambda-Runtime-Trace-Id": request["trace_id"],
+        }
+        if request.get("client_context"):
+            headers["Lambda-Runtime-Client-Context"] = json.dumps(request["client_context"])
+        if request.get("identity"):
+            headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(request["identity"])
+        if request.get("virtual_now_ms") is not None:
+            # lambdakit's own: the virtual clock's time, for its Node.js runtime's Date
+            headers["Lambdakit-Virtual-Now-Ms"] = str(int(request["virtual_now_ms"]))
+        self._reply(200, body, headers)
+
+    def do_POST(self):
+        if self._refused():
+            return
+        if self.path == PREFIX + "/init/error":
+            body = self._body(None)
+            if body is None:
+                return
+            return self._accepted(self.api.init_error(body, self.headers.get("Lambda-Runtime-Function-Error-Type")))
+        match = _INVOCATION.fullmatch(self.path)
+        if match is None:
+            return self._not_found()
+        request_id, kind = match.groups()
+        limit = self.api.response_max_bytes if kind == "response" else None
+        body = self._body(limit)
+        if body is None:
+            return
+        if body is _TOO_LARGE:
+            refused = self.api.answer(request_id, "too_large", b"")
+            if refused:
+                return self._error(*refused)
+            return self._error(413, "RequestEntityTooLarge",
+                               f"Exceeded maximum allowed payload size ({limit} bytes).")
+        self._accepted(self.api.answer(request_id, kind, body,
+                                       self.headers.get("Lambda-Runtime-Function-Error-Type")))
+
+    def _refused(self):
+        why = self.refusal()
+        if why:
+            self.close_connection = True
+            self._error(403, "AccessDeniedException", why)
+        return bool(why)
+
+    def _body(self, limit):
+        """The request body; _TOO_LARGE past `limit` (the rest is not read: the connection is
+        closed); None after answering a malformed request."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._chunked(limit)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._error(400, "InvalidRequestFormat", "Invalid Content-Length")
+            return None
+        if limit is not None and length > limit:
+            self.close_connection = True
+            return _TOO_LARGE
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            self._error(400, "TruncatedHTTPRequest", "HTTP request detected as truncated")
+            return None
+        return body
+
+    def _chunked(self, limit):
+        parts, size = [], 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                chunk = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                self._error(400, "TruncatedHTTPRequest", "HTTP request detected as truncated")
+                return None
+            if chunk == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            size += chunk
+            if limit is not None and size > limit:
+                self.close_connection = True
+                return _TOO_LARGE
+            parts.append(self.rfile.read(chunk))
+            self.rfile.readline(8)
+
+    def _accepted(self, refused):
+        if refused:
+            return self._error(*refused)
+        self._reply(202, ACCEPTED, {"Content-Type": "application/json"})
+
+    def _not_found(self):
+        self._reply(404, b"404 page not found\n", {"Content-Type": "text/plain; charset=utf-8"})
+
+    def _error(self, status, error_type, message):
+        body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+        self._reply(status, body, {"Content-Type": "application/json"})
+
+    def _reply(self, status, body, headers):
+        self.send_response_only(status)
+        self.send_header("Date", self.date_time_string())
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_TOO_LARGE = object()
