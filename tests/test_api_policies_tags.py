@@ -179,3 +179,16 @@ def test_revision_id_is_the_same_in_every_process(runtime):
     ids = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           check=True).stdout.strip() for _ in range(2)}
     assert len(ids) == 1 and ids != {""}
+
+
+def test_tags_on_an_event_source_mapping_go_with_it(client, runtime, function):
+    queue = runtime.local_aws().client("sqs").create_queue(QueueName="tagged-mapping")["QueueUrl"]
+    queue_arn = runtime.local_aws().client("sqs").get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = client.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn)
+    arn = mapping["EventSourceMappingArn"]
+    client.tag_resource(Resource=arn, Tags={"owner": "orders"})
+    assert client.list_tags(Resource=arn)["Tags"] == {"owner": "orders"}
+    client.delete_event_source_mapping(UUID=mapping["UUID"])
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.list_tags(Resource=arn)

@@ -573,7 +573,9 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         return self._event_sources().update(uuid, settings)
 
     def delete_event_source_mapping(self, uuid):
-        return self._event_sources().delete(uuid)
+        deleted = self._event_sources().delete(uuid)
+        self._tags.forget(deleted["EventSourceMappingArn"])
+        return deleted
 
     def event_source_mapping(self, uuid):
         """The mapping itself, with the batches it invoked (`attempts`) and gave up on (`discarded`)."""
