@@ -347,3 +347,10 @@ def test_a_dead_kernels_cgroups_and_processes_are_reaped_at_the_next_start():
     CgroupFactory().remove_session()
     assert survivor.wait(timeout=10) == -signal.SIGKILL
     assert not any(os.path.exists(os.path.dirname(group)) for group in stale)
+
+
+def test_without_a_sandbox_the_runtime_says_so(make_runtime, monkeypatch):
+    monkeypatch.setattr("lambdakit.runtime.sandbox.namespaces_available", lambda: False)
+    isolation = make_runtime(clock="virtual").isolation
+    assert isolation["sandbox"] is False
+    assert isolation["note"].startswith("No sandbox") and "Run only handler code you trust" in isolation["note"]

@@ -6,6 +6,7 @@ AWS-named methods and print stable text; bad input and service errors become one
 (`CommandError`), never a traceback, and change nothing.
 """
 
+import html
 import os
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -376,5 +377,8 @@ def point_boto3_here(runtime):
 def load_ipython_extension(ipython):
     """Register the magics and point boto3 at the kernel's runtime; loading twice is harmless."""
     ipython.register_magics(LambdaMagics)
-    default.default_runtime()
+    isolation = default.default_runtime().isolation
     default.on_new_runtime(point_boto3_here)
+    if not isolation["sandbox"]:
+        # Said once, where the learner looks; HTML only, so graded comparisons (text) ignore it.
+        display({"text/html": f"<p><b>lambdakit</b>: {html.escape(isolation['note'])}</p>"}, raw=True)
