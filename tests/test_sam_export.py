@@ -97,14 +97,18 @@ def test_exported_triggers_and_code(app):
     by_type = {}
     for event in events.values():
         by_type.setdefault(event["Type"], []).append(event["Properties"])
-    assert by_type["SQS"] == [{"Queue": "arn:aws:sqs:us-east-1:123456789012:orders", "BatchSize": 20,
+    assert by_type["SQS"] == [{"Queue": {"Fn::Sub": "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:orders"},
+                               "BatchSize": 20,
                                "MaximumBatchingWindowInSeconds": 5,
                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
                                "ScalingConfig": {"MaximumConcurrency": 10}, "Enabled": True}]
     kinesis, = by_type["Kinesis"]
     assert (kinesis["StartingPosition"], kinesis["BisectBatchOnFunctionError"], kinesis["MaximumRetryAttempts"],
             kinesis["DestinationConfig"]) == ("TRIM_HORIZON", True, 3, {"OnFailure": {
-                "Destination": "arn:aws:sqs:us-east-1:123456789012:order-failures"}})
+                "Destination": {"Fn::Sub": "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:order-failures"},
+                "Type": "SQS"}})
+    assert kinesis["Stream"] == {"Fn::Sub": "arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks"}
+    assert "123456789012" not in json.dumps(template)
     assert by_type["Schedule"] == [{"Schedule": "cron(0 12 * * ? *)", "Name": "noon-report", "Enabled": True}]
     assert by_type["S3"] == [{"Bucket": {"Ref": "OrderUploadsBucket"}, "Events": "s3:ObjectCreated:*",
                               "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "incoming/"},
@@ -126,3 +130,34 @@ def test_an_invalid_template_is_caught_by_the_same_tools(app):
     broken["Resources"]["OrderWorkerFunction"]["Properties"]["MemorySize"] = "lots"
     path.write_text(yaml.safe_dump(broken))
     assert errors_of(path)
+
+
+STORE = """
+import os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+s3 = boto3.client("s3")
+
+def lambda_handler(event, context):
+    body = s3.get_object(Bucket="order-uploads", Key=event["key"])["Body"].read()
+    TABLE.put_item(Item={"Id": event["key"], "Size": len(body)})
+"""
+
+
+def test_the_aws_calls_of_the_code_get_sam_policies_that_the_translator_expands(virtual, tmp_path):
+    aws = virtual.local_aws()
+    aws.client("s3").create_bucket(Bucket="order-uploads")
+    aws.client("s3").create_bucket(Bucket="unrelated")
+    aws.client("dynamodb").create_table(TableName="orders", KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
+                                        AttributeDefinitions=[{"AttributeName": "Id", "AttributeType": "S"}],
+                                        BillingMode="PAY_PER_REQUEST")
+    virtual.create_function("store", STORE, env={"TABLE": "orders"})
+    template = export_sam(virtual, "store", str(tmp_path / "app"))
+    assert template["Resources"]["StoreFunction"]["Properties"]["Policies"] == [
+        {"DynamoDBCrudPolicy": {"TableName": "orders"}}, {"S3CrudPolicy": {"BucketName": "order-uploads"}}]
+    assert errors_of(tmp_path / "app" / "template.yaml") == []
+    role = next(r for r in translate(template)["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    actions = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert {"dynamodb:PutItem", "s3:GetObject"} <= actions

@@ -13,8 +13,11 @@ routes (Api events for REST APIs, HttpApi events for HTTP APIs). Aliases: SAM pu
 version and points one alias at it (AutoPublishAlias); the others are listed in the
 function's Metadata, since a template cannot recreate versions published earlier.
 
-The queue, stream and destination ARNs stay as they are: they name resources that must
-exist in the account deployed to. Local streams (lambdakit.esm.streams) are not created.
+Queue, stream and destination ARNs name resources that must exist in the account deployed
+to: lambdakit's account and region in them become the stack's own (Fn::Sub). On-failure
+destinations carry their Type, so SAM grants the send; the AWS calls the handler's code makes
+to buckets, tables, queues and topics of the local AWS services get SAM policy templates
+(export/iam.py). Local streams (lambdakit.esm.streams) are not created.
 """
 
 import os
@@ -26,6 +29,7 @@ import yaml
 from ..apigw.gateway import REST, ApiGateway
 from ..esm.mapping import DYNAMODB, KINESIS, SQS
 from ..scale.schedule import Schedule
+from .iam import code_policies, on_failure, portable_arn
 
 TRANSFORM = "AWS::Serverless-2016-10-31"
 
@@ -50,6 +54,9 @@ def export_sam(runtime, function_name, directory):
         properties["Description"] = config["Description"]
     if config["Environment"]["Variables"]:
         properties["Environment"] = {"Variables": dict(config["Environment"]["Variables"])}
+    policies = code_policies(code_dir, config["Environment"]["Variables"], _local_resources(runtime))
+    if policies:
+        properties["Policies"] = policies
     if config["LoggingConfig"]["LogFormat"] != "Text":
         properties["LoggingConfig"] = {"LogFormat": config["LoggingConfig"]["LogFormat"]}
     reserved = runtime.get_function_concurrency(name).get("ReservedConcurrentExecutions")
@@ -125,14 +132,14 @@ def _mapping_events(runtime, name):
         arn = mapping["EventSourceArn"]
         kind = arn.split(":")[2]
         if kind == SQS:
-            properties = {"Queue": arn}
+            properties = {"Queue": portable_arn(arn)}
             members = _SQS_MEMBERS
         else:
-            properties = {"Stream": arn}
+            properties = {"Stream": portable_arn(arn)}
             members = _STREAM_MEMBERS
             destination = mapping["DestinationConfig"]["OnFailure"].get("Destination")
             if destination:
-                properties["DestinationConfig"] = {"OnFailure": {"Destination": destination}}
+                properties["DestinationConfig"] = {"OnFailure": on_failure(destination)}
         for member in members:
             value = mapping.get(member)
             if value not in (None, [], {}):
@@ -141,6 +148,17 @@ def _mapping_events(runtime, name):
         event_type = {SQS: "SQS", KINESIS: "Kinesis", DYNAMODB: "DynamoDB"}[kind]
         events[f"{event_type}Event{index}"] = {"Type": event_type, "Properties": properties}
     return events
+
+
+def _local_resources(runtime):
+    """Names of the buckets, tables, queues and topics in the local AWS services, by service."""
+    aws = runtime.local_aws_if_running()
+    if aws is None:
+        return {}
+    return {"s3": [b["Name"] for b in aws.client("s3").list_buckets().get("Buckets", [])],
+            "dynamodb": aws.client("dynamodb").list_tables().get("TableNames", []),
+            "sqs": [url.rsplit("/", 1)[1] for url in aws.client("sqs").list_queues().get("QueueUrls", [])],
+            "sns": [t["TopicArn"].rsplit(":", 1)[1] for t in aws.client("sns").list_topics().get("Topics", [])]}
 
 
 def _schedule_events(runtime, name):
