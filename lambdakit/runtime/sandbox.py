@@ -20,6 +20,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import sys
 import time
 
@@ -96,30 +97,24 @@ def fork(level):
         return os.fork()
     own = os.open("/proc/self/ns/pid", os.O_RDONLY)
     ready_r, ready_w = os.pipe()
+    pid = None
     try:
         mounts.unshare(mounts.CLONE_NEWPID)  # for the next children only
         if os.fork() == 0:
             os.close(ready_w)
-            _init(ready_r, own)
+            _init(ready_r)
         pid = os.fork()
-        if pid == 0:
-            os.close(ready_r)
-            os.close(ready_w)
-            os.close(own)
-            return 0
-        os.write(ready_w, b"!")
+        if pid != 0:
+            os.write(ready_w, b"!")  # (had the fork failed, closing this ends the init instead)
     finally:
-        if os.getpid() != ENVIRONMENT_PID:
-            mounts.setns(own, mounts.CLONE_NEWPID)  # the zygote's next children: its own namespace
-            for fd in (own, ready_r, ready_w):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        if pid != 0:  # the zygote, whatever happened: its next children in its own namespace again
+            mounts.setns(own, mounts.CLONE_NEWPID)
+        for fd in (own, ready_r, ready_w):
+            os.close(fd)
     return pid
 
 
-def _init(ready_r, own_ns):
+def _init(ready_r):
     """pid 1 of an environment's PID namespace: reaps what the environment orphans, and
     exits when the environment's runtime (pid 2) does, which ends everything left inside."""
     try:
@@ -163,6 +158,7 @@ def prepare(level):
     if level == SANDBOX:
         mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
         mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
+        socket.sethostname("localhost")  # its own UTS namespace: not this machine's name
         rootfs.build(SANDBOX_ROOT)
     elif level == MOUNTS:
         _enter_mount_namespace()  # half a millisecond: the mount table is copied
