@@ -59,12 +59,13 @@ class EnvironmentCgroup:
         limit = (memory_mb + ephemeral_mb + MEMORY_HEADROOM_MB) * _MB
         if "memory" in self.by_controller:
             _write(os.path.join(self.by_controller["memory"], "memory.limit_in_bytes"), limit)
-        elif "unified" in self.by_controller:
+        elif self.counts_memory:
             _write(os.path.join(self.by_controller["unified"], "memory.max"), limit)
 
     @property
     def counts_memory(self):
-        return "memory" in self.by_controller or "unified" in self.by_controller
+        return "memory" in self.by_controller or (
+            "unified" in self.by_controller and os.path.exists(os.path.join(self.by_controller["unified"], "memory.max")))
 
     def _stat(self, v1_name, v2_name):
         if "memory" in self.by_controller:
@@ -210,8 +211,12 @@ class CgroupFactory:
             for controller, parent in parents.items():
                 os.makedirs(parent, exist_ok=True)
                 if controller == "unified":
-                    _write(os.path.join(os.path.dirname(parent), "cgroup.subtree_control"), "+pids +cpu +memory")
-                    _write(os.path.join(parent, "cgroup.subtree_control"), "+pids +cpu +memory")
+                    for directory in (os.path.dirname(parent), parent):
+                        _write(os.path.join(directory, "cgroup.subtree_control"), "+pids +cpu")
+                        try:
+                            _write(os.path.join(directory, "cgroup.subtree_control"), "+memory")
+                        except OSError:
+                            pass  # no memory controller delegated here: memory is measured per process
             return parents
         except OSError:
             return None
@@ -222,7 +227,11 @@ class CgroupFactory:
 
     @property
     def counts_memory(self):
-        return bool(self.layout) and ("memory" in self.layout or "unified" in self.layout)
+        if not self.layout:
+            return False
+        if "unified" in self.layout:
+            return os.path.exists(os.path.join(self.layout["unified"], "memory.max"))
+        return "memory" in self.layout
 
     def take(self, max_processes, cpu_share=None, memory=None):
         """A group for an environment: at most `max_processes`, `cpu_share` CPUs if given, and
