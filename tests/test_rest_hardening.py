@@ -137,6 +137,21 @@ def test_api_gateway_serves_unsigned_requests_but_refuses_pages_and_rebinding(ru
         api.close()
 
 
+def test_api_gateway_refuses_a_chunked_body_over_its_cap_unread(runtime):
+    api = runtime.api_gateway({"POST /hello": "target"}, kind="http")
+    try:
+        host, port = api.url.removeprefix("http://").split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as s:
+            s.sendall(f"POST /hello HTTP/1.1\r\nHost: {host}:{port}\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      f"{10 * 1024 * 1024 + 1:x}\r\n".encode())
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 413 ") and reply.endswith(b'{"message":"Request Too Long"}')
+    finally:
+        api.close()
+
+
 # ------------------------------------------------------ what a client holds
 def _threads():
     return threading.active_count()

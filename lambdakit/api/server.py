@@ -9,7 +9,7 @@ import logging
 import threading
 
 from ..core.errors import InvalidRequestContentException, LambdaError, RequestTooLargeException
-from ..core.httpserver import HOST, LoopbackServer, PooledHandler
+from ..core.httpserver import HOST, BodyTooLarge, LoopbackServer, PooledHandler
 from .routes import dispatch, match, presigned
 from ..core.sigv4 import AccessDeniedException, check_signature
 from .wire import UnknownOperationException, error_response
@@ -17,10 +17,6 @@ from .wire import UnknownOperationException, error_response
 log = logging.getLogger("lambdakit.api")
 # AWS's own cap on a CreateFunction request: a 50 MB zip, base64-encoded, in JSON.
 MAX_REQUEST_BYTES = 69_905_067
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class _Handler(PooledHandler):
@@ -38,8 +34,8 @@ class _Handler(PooledHandler):
             self._reply(error_response(error), close=True)
             return
         try:
-            body = self._read_body()
-        except _TooLarge:
+            body = self.read_body(MAX_REQUEST_BYTES)
+        except BodyTooLarge:
             self._reply(error_response(RequestTooLargeException(
                 f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {self._operation()} operation")),
                 close=True)
@@ -57,30 +53,6 @@ class _Handler(PooledHandler):
             return match(self.command, self.path.split("?", 1)[0])[0]
         except UnknownOperationException:
             return f"{self.command} {self.path}"
-
-    def _read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        if length > MAX_REQUEST_BYTES:
-            raise _TooLarge()
-        return self.rfile.read(length)
-
-    def _read_chunked(self):
-        chunks, total = [], 0
-        while True:
-            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline(65537).strip():
-                    pass  # trailers
-                return b"".join(chunks)
-            total += size
-            if total > MAX_REQUEST_BYTES:
-                raise _TooLarge()
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(3)
 
     def _reply(self, response, close=False):
         if close:

@@ -12,7 +12,7 @@ import json
 import threading
 
 from ..core.errors import LambdaError, TooManyRequestsException
-from ..core.httpserver import LoopbackServer, PooledHandler
+from ..core.httpserver import BodyTooLarge, LoopbackServer, PooledHandler
 from ..core.sigv4 import check_signature
 from ..events.function_url import function_url_event_from_request
 from ..events.http_request import HttpRequest
@@ -33,12 +33,13 @@ class _Handler(PooledHandler):
             self.close_connection = True
             self._write(*_message(403, "Forbidden"), extra=[("x-lambdakit-refused", refused)])
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
+        try:
+            body = self.read_body(MAX_REQUEST_BYTES)
+        except (BodyTooLarge, ValueError):
             self.close_connection = True
-            self._write(*_message(413, "Request must be smaller than 6291456 bytes for the InvokeFunction operation"))
+            self._write(*_message(413, f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
+                                       "InvokeFunction operation"))
             return
-        body = self.rfile.read(length) if length > 0 else b""
         try:
             config = server.runtime.url_config(server.key)
         except LambdaError:

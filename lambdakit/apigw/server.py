@@ -7,7 +7,7 @@ request (an Origin not allowed, a DNS-rebinding Host) is refused as core.httpser
 
 import threading
 
-from ..core.httpserver import LoopbackServer, PooledHandler
+from ..core.httpserver import BodyTooLarge, LoopbackServer, PooledHandler
 from ..events.http_request import HttpRequest
 from .gateway import ApiGateway
 
@@ -43,22 +43,15 @@ class _Handler(PooledHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def _read_body(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self.close_connection = True
-            self._write_raw(413, [("Content-Type", "application/json")], b'{"message":"Request Too Long"}')
-            return None
-        return self.rfile.read(length) if length else b""
+        try:
+            return self.read_body(MAX_REQUEST_BYTES)
+        except BodyTooLarge:
+            status, body = 413, b'{"message":"Request Too Long"}'
+        except ValueError:
+            status, body = 400, b'{"message":"Bad Request"}'
+        self.close_connection = True
+        self._write_raw(status, [("Content-Type", "application/json")], body)
+        return None
 
     def _write(self, response):
         self._write_raw(response.status, response.headers, response.body)

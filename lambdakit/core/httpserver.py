@@ -33,6 +33,10 @@ IDLE_TIMEOUT_S = 60.0  # a keep-alive connection with no next request is closed 
 LINGER_S = 0.02
 
 
+class BodyTooLarge(Exception):
+    """The request body is over the server's cap; it was not read."""
+
+
 class PooledHandler(BaseHTTPRequestHandler):
     """A request handler that serves one request per call of handle_one_request(), so the
     server can park the connection between requests instead of a thread blocking on it."""
@@ -49,6 +53,32 @@ class PooledHandler(BaseHTTPRequestHandler):
     def refusal(self):
         """Why this request must not be served (a web page sent it), or None."""
         return self.server.refusal(self.headers)
+
+    def read_body(self, max_bytes):
+        """The request body (Content-Length or chunked), never more than `max_bytes` read:
+        BodyTooLarge beyond it, ValueError for framing that makes no sense."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked(max_bytes)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        if length > max_bytes:
+            raise BodyTooLarge()
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self, max_bytes):
+        chunks, total = [], 0
+        while True:
+            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(65537).strip():
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > max_bytes:
+                raise BodyTooLarge()
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(3)
 
     def log_message(self, format, *args):
         log.debug("%s " + format, self.address_string(), *args)
