@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from lambdakit import layers
+
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 WORKS = """
@@ -164,7 +166,9 @@ def lambda_handler(event, context):
 
 
 def test_json_records_match_awslambdaric(virtual):
-    virtual.create_function("f", AGAINST_AWSLAMBDARIC, log_format="JSON")
+    # awslambdaric is not in AWS's Python runtime's import path: it comes in a layer, as it would on AWS.
+    oracle = virtual.publish_layer_version("awslambdaric", layers.installed_layer("awslambdaric"))
+    virtual.create_function("f", AGAINST_AWSLAMBDARIC, log_format="JSON", layers=[oracle["LayerVersionArn"]])
     pairs = virtual.invoke("f", {}).result
     assert len(pairs) == 4
     for ours, theirs in pairs:
