@@ -166,7 +166,7 @@ def lambda_handler(event, context):
 
 
 def test_json_records_match_awslambdaric(virtual):
-    # awslambdaric is not in AWS's Python runtime's import path: it comes in a layer, as it would on AWS.
+    # The oracle, a test dependency of this checkout, reaches the sandboxed handler in a layer.
     oracle = virtual.publish_layer_version("awslambdaric", layers.installed_layer("awslambdaric"))
     virtual.create_function("f", AGAINST_AWSLAMBDARIC, log_format="JSON", layers=[oracle["LayerVersionArn"]])
     pairs = virtual.invoke("f", {}).result
