@@ -103,6 +103,8 @@ class ForeignEnvironment(ExecutionEnvironment):
         outcome = self._wait()
         if outcome is None:
             return None
+        if outcome.kind in ("response", "error", "too_large"):
+            self._wait_idle()
         cpu_ms, output, peak_kb = self._cpu_ms(), self._take_output(), self._peak_kb()
         if outcome.kind in ("ready", "init_error"):
             error = json.loads(outcome.body) if outcome.kind == "init_error" else None
@@ -121,8 +123,16 @@ class ForeignEnvironment(ExecutionEnvironment):
             if self.zygote.has_exited(self.pid):
                 return self.api.wait(0)
 
+    def _wait_idle(self):
+        """Until the runtime asks for its next event (or has gone): the end of the invocation."""
+        while not self.api.idle and not self.zygote.has_exited(self.pid):
+            self.api.wait_idle(_EXIT_CHECK_S)
+
     def answered(self):
-        return self.api is not None and (self.api.has_outcome() or self.api.ended)
+        """Whether the runtime has answered and is back at /next (or has gone): a runtime that
+        posts its response but never asks for the next event still runs into its timeout."""
+        api = self.api
+        return api is not None and (api.ended or (api.has_outcome() and api.idle))
 
     def _cpu_ms(self):
         """CPU the runtime used since the last reply (user + system, from /proc)."""

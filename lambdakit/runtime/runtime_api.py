@@ -33,6 +33,9 @@ _ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
 # A runtime client holds one connection for /next and maybe one more for a post.
 WORKERS = 4
 ACCEPTED = b'{"status":"OK"}'
+# An oversize body up to this size is read (and dropped) before the 413, beyond it the
+# connection is closed.
+_DISCARD_MAX = 64 << 20
 
 
 class Outcome(NamedTuple):
@@ -102,6 +105,16 @@ class RuntimeApi:
     def has_outcome(self):
         return bool(self._outcomes)
 
+    @property
+    def idle(self):
+        """Whether the runtime is back at /next: the invocation's phase is over (AWS ends it
+        there, not at /response, so what the runtime prints in between is still its log)."""
+        return self.state == READY or self._ended
+
+    def wait_idle(self, timeout=None):
+        with self._cond:
+            self._cond.wait_for(lambda: self.idle, timeout)
+
     def end(self):
         """The environment's process has gone: waiters stop waiting, /next gets a 500."""
         with self._cond:
@@ -129,6 +142,7 @@ class RuntimeApi:
             if self.state == STARTED:
                 self._publish(Outcome("ready"))
             self.state = READY
+            self._cond.notify_all()
             self._cond.wait_for(lambda: self._offered is not None or self._ended)
             if self._offered is None:
                 return None
@@ -229,8 +243,7 @@ class _Handler(PooledHandler):
         return bool(why)
 
     def _body(self, limit):
-        """The request body; _TOO_LARGE past `limit` (the rest is not read: the connection is
-        closed); None after answering a malformed request."""
+        """The request body; _TOO_LARGE past `limit`; None after answering a malformed request."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._chunked(limit)
         try:
@@ -242,7 +255,12 @@ class _Handler(PooledHandler):
             self._error(400, "InvalidRequestFormat", "Invalid Content-Length")
             return None
         if limit is not None and length > limit:
-            self.close_connection = True
+            if length > _DISCARD_MAX:  # no client of ours sends that much: stop reading it
+                self.close_connection = True
+            else:  # read and drop it, so the runtime can read the 413
+                for _ in range(0, length, 1 << 16):
+                    self.rfile.read(min(1 << 16, length))
+                    length -= 1 << 16
             return _TOO_LARGE
         body = self.rfile.read(length) if length else b""
         if len(body) < length:

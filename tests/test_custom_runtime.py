@@ -1,0 +1,114 @@
+"""Custom runtimes (provided.al2023, provided.al2): the function's own executable `bootstrap`
+speaks the Runtime API. AWS's tutorial's shell script runs unchanged (it needs bash as /bin/sh
+and curl, as Amazon Linux has: the sandbox gives it that)."""
+
+import shutil
+
+import pytest
+
+import lambdakit
+
+# From "Tutorial: Building a custom runtime" (docs.aws.amazon.com/lambda/latest/dg/runtimes-walkthrough.html).
+TUTORIAL_BOOTSTRAP = r'''#!/bin/sh
+set -euo pipefail
+
+# Initialization - load function handler
+source $LAMBDA_TASK_ROOT/"$(echo $_HANDLER | cut -d. -f1).sh"
+
+# Processing
+while true
+do
+  HEADERS="$(mktemp)"
+  # Get an event. The HTTP request will block until one is received
+  EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
+
+  # Extract request ID by scraping response headers received above
+  REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+
+  # Run the handler function from the script
+  RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
+
+  # Send the response
+  curl "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"
+done
+'''
+TUTORIAL_FUNCTION = r'''function handler () {
+  EVENT_DATA=$1
+
+  RESPONSE="{\"statusCode\": 200, \"body\": \"Hello from Lambda!\"}"
+  echo $RESPONSE
+}
+'''
+
+pytestmark = pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
+                                reason="the tutorial's bootstrap needs bash and curl")
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    with lambdakit.Runtime(clock="real") as service:
+        if not service.isolation["sandbox"]:
+            pytest.skip("the tutorial's /bin/sh must be bash: only the sandbox (root on Linux) provides that here")
+        yield service
+
+
+def package(tmp_path, files, executable=("bootstrap",)):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        (tmp_path / name).chmod(0o755 if name in executable else 0o644)
+    return str(tmp_path)
+
+
+def test_the_aws_tutorial_runs_unchanged(runtime, tmp_path):
+    code = package(tmp_path, {"bootstrap": TUTORIAL_BOOTSTRAP, "function.sh": TUTORIAL_FUNCTION})
+    runtime.create_function("tutorial", code, runtime="provided.al2023", handler="function.handler")
+    first, second = runtime.invoke("tutorial", {"key": "value"}), runtime.invoke("tutorial", {})
+    assert first.result == {"statusCode": 200, "body": "Hello from Lambda!"} and first.function_error is None
+    assert first.record.cold and not second.record.cold and second.result == first.result
+    assert '{"status":"OK"}' in second.log  # curl prints the Runtime API's answer, as in CloudWatch
+    assert second.log.splitlines()[-1].startswith(f"REPORT RequestId: {second.request_id}")
+
+
+def test_a_bootstrap_given_as_text_is_executable(runtime):
+    script = ("#!/bin/sh\nAPI=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\n"
+              "while true; do\n  H=$(mktemp)\n  E=$(curl -sS -D $H $API/invocation/next)\n"
+              "  ID=$(grep -i Lambda-Runtime-Aws-Request-Id $H | tr -d '[:space:]' | cut -d: -f2)\n"
+              "  echo \"got $E\"\n  curl -sS -o /dev/null $API/invocation/$ID/response -d \"[$E]\"\ndone\n")
+    runtime.create_function("astext", script, runtime="provided.al2")
+    invoked = runtime.invoke("astext", {"n": 1})
+    assert invoked.result == [{"n": 1}] and 'got {"n": 1}' in invoked.log
+
+
+def test_errors_posted_by_the_runtime(runtime, tmp_path):
+    script = ("#!/bin/sh\nAPI=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\n"
+              "H=$(mktemp)\ncurl -sS -D $H $API/invocation/next >/dev/null\n"
+              "ID=$(grep -i Lambda-Runtime-Aws-Request-Id $H | tr -d '[:space:]' | cut -d: -f2)\n"
+              "curl -sS -o /dev/null $API/invocation/$ID/error -H 'Lambda-Runtime-Function-Error-Type: Function.Bad' "
+              "-d '{\"errorMessage\": \"Error parsing event data.\", \"errorType\": \"InvalidEventDataException\"}'\n"
+              "sleep 60\n")
+    runtime.create_function("posts-error", package(tmp_path, {"bootstrap": script}), runtime="provided.al2023")
+    invoked = runtime.invoke("posts-error", {})
+    assert invoked.function_error == "Unhandled"
+    assert invoked.result == {"errorMessage": "Error parsing event data.", "errorType": "InvalidEventDataException"}
+
+
+def test_missing_or_unrunnable_bootstrap_is_invalid_entrypoint(runtime, tmp_path):
+    runtime.create_function("no-bootstrap", package(tmp_path, {"main.sh": "echo hi\n"}), runtime="provided.al2023")
+    missing = runtime.invoke("no-bootstrap", {})
+    assert missing.result == {"errorMessage": "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+                              "errorType": "Runtime.InvalidEntrypoint"}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    runtime.create_function("not-executable", package(plain, {"bootstrap": "#!/bin/sh\n"}, executable=()),
+                            runtime="provided.al2023")
+    refused = runtime.invoke("not-executable", {})
+    assert refused.result == {"errorMessage": "fork/exec /var/task/bootstrap: permission denied",
+                              "errorType": "Runtime.InvalidEntrypoint"}
+
+
+def test_a_bootstrap_that_exits_is_runtime_exit_error(runtime, tmp_path):
+    runtime.create_function("exits", package(tmp_path, {"bootstrap": "#!/bin/sh\necho leaving\nexit 3\n"}),
+                            runtime="provided.al2023")
+    invoked = runtime.invoke("exits", {})
+    assert invoked.error_type == "Runtime.ExitError"
+    assert invoked.result["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")

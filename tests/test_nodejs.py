@@ -1,0 +1,221 @@
+"""Node.js functions (nodejs22.x, nodejs24.x) through the Runtime API: handler styles, errors,
+timeouts, memory, cold and warm starts, INIT, the context object and the log lines, through
+the Python API and through unmodified boto3 against the REST API. They run with the
+machine's `node` (tests/run_all.py installs Debian's nodejs where it is missing)."""
+
+import base64
+import io
+import json
+import re
+import shutil
+import zipfile
+
+import boto3
+import pytest
+from botocore.config import Config
+
+import lambdakit
+from lambdakit.runtime.runtimes import RuntimeMissing
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[0-9a-f-]{36}\tINFO\t")
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    with lambdakit.Runtime(clock="real") as service:
+        yield service
+
+
+@pytest.fixture
+def name(request):
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", request.node.name)[:64]
+
+
+def deploy(runtime, name, code, node="nodejs22.x", **settings):
+    runtime.create_function(name, code, runtime=node, handler="index.handler", **settings)
+    return name
+
+
+def test_async_handler_cold_then_warm(runtime, name):
+    deploy(runtime, name, """
+let calls = 0;
+console.log("module loaded");
+export const handler = async (event) => {
+  calls += 1;
+  console.log("event", JSON.stringify(event));
+  return {calls, doubled: event.n * 2};
+};
+""")
+    first = runtime.invoke(name, {"n": 4})
+    second = runtime.invoke(name, {"n": 5})
+    assert first.result == {"calls": 1, "doubled": 8} and second.result == {"calls": 2, "doubled": 10}
+    assert first.record.cold and not second.record.cold
+    assert first.record.init_ms > 0 and "Init Duration" in first.report and "Init Duration" not in second.report
+    lines = second.log.splitlines()
+    assert lines[0].startswith("START RequestId: ") and lines[-1].startswith("REPORT RequestId: ")
+    event_line = next(line for line in lines if line.endswith('event {"n":5}'))
+    assert LOG_LINE.match(event_line) and second.request_id in event_line
+    assert "\tundefined\tINFO\tmodule loaded" in first.log  # INIT's lines: no request id yet, as on AWS
+
+
+@pytest.mark.parametrize("node", ["nodejs22.x", "nodejs24.x"])
+def test_sync_handler(runtime, name, node):
+    deploy(runtime, name, "export const handler = (event) => ({got: event});\n", node)
+    result = runtime.invoke(name, {"a": 1}).result
+    # RIC 3 (nodejs22.x) ignores a plain return value; RIC 4 (nodejs24.x) returns it.
+    assert result == (None if node == "nodejs22.x" else {"got": {"a": 1}})
+
+
+def test_callback_handler_on_nodejs22(runtime, name):
+    deploy(runtime, name, """
+export const handler = (event, context, callback) => {
+  setTimeout(() => callback(null, {later: true, id: context.awsRequestId}), 10);
+};
+""")
+    invoked = runtime.invoke(name, {})
+    assert invoked.function_error is None and invoked.result == {"later": True, "id": invoked.request_id}
+
+
+def test_callback_handler_fails_init_on_nodejs24(runtime, name):
+    deploy(runtime, name, "export const handler = (event, context, callback) => callback(null, 1);\n", "nodejs24.x")
+    invoked = runtime.invoke(name, {})
+    assert invoked.function_error == "Unhandled"
+    assert invoked.error_type == "Runtime.CallbackHandlerDeprecated"
+    assert invoked.result["errorMessage"].startswith("ERROR: AWS Lambda has removed support for callback-based")
+
+
+def test_a_thrown_error_is_awss_node_error_shape(runtime, name):
+    deploy(runtime, name, """
+export const handler = async () => {
+  throw new TypeError("bad input");
+};
+""")
+    invoked = runtime.invoke(name, {})
+    error = invoked.result
+    assert invoked.function_error == "Unhandled"
+    assert set(error) == {"errorType", "errorMessage", "trace"}
+    assert (error["errorType"], error["errorMessage"]) == ("TypeError", "bad input")
+    assert error["trace"][0] == "TypeError: bad input" and "index.mjs" in error["trace"][1]
+    assert invoked.record.outcome == "function_error" and invoked.record.error_type == "TypeError"
+    logged = next(line for line in invoked.log.splitlines() if "\tERROR\tInvoke Error \t" in line)
+    assert json.loads(logged.split("Invoke Error \t", 1)[1])["errorType"] == "TypeError"
+    assert runtime.invoke(name, {}).function_error == "Unhandled"  # the environment stays warm
+
+
+def test_a_thrown_string_and_a_callback_error(runtime, name):
+    deploy(runtime, name, """
+export const handler = (event, context, callback) => {
+  if (event.kind === "throw") throw "boom";
+  callback(new RangeError("out of range"));
+};
+""")
+    thrown = runtime.invoke(name, {"kind": "throw"}).result
+    assert thrown == {"errorType": "string", "errorMessage": "boom", "trace": []}
+    called = runtime.invoke(name, {"kind": "callback"}).result
+    assert (called["errorType"], called["errorMessage"]) == ("RangeError", "out of range")
+
+
+def test_timeout_kills_the_environment(runtime, name):
+    deploy(runtime, name, "export const handler = () => new Promise((r) => setTimeout(r, 60000));\n", timeout=1)
+    invoked = runtime.invoke(name, {})
+    assert invoked.error_type == "Sandbox.Timedout"
+    assert invoked.result["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    assert invoked.record.outcome == "timeout" and invoked.record.duration_ms == 1000.0
+    assert runtime.invoke(name, {}).record.cold  # the next request gets a new environment
+
+
+def test_memory_kill(runtime, name):
+    deploy(runtime, name, """
+const kept = [];
+export const handler = async () => {
+  for (;;) kept.push(Buffer.alloc(16 * 1024 * 1024, 1));
+};
+""", memory_size=128)
+    invoked = runtime.invoke(name, {})
+    assert invoked.error_type == "Runtime.OutOfMemory"
+    assert invoked.record.outcome == "oom" and invoked.record.max_memory_used_mb >= 128
+
+
+def test_init_errors(runtime, name):
+    deploy(runtime, name, "export const other = async () => 1;\n")
+    missing = runtime.invoke(name, {})
+    assert missing.result["errorType"] == "Runtime.HandlerNotFound"
+    assert missing.result["errorMessage"] == "index.handler is undefined or not exported"
+    runtime.update_function_code(name, "throw new Error('init failed');\nexport const handler = 1;\n")
+    thrown = runtime.invoke(name, {})
+    assert (thrown.result["errorType"], thrown.result["errorMessage"]) == ("Error", "init failed")
+    assert "Uncaught Exception" in thrown.log
+
+
+def test_context(runtime, name):
+    deploy(runtime, name, """
+export const handler = async (event, context) => ({
+  functionName: context.functionName, version: context.functionVersion,
+  memory: context.memoryLimitInMB, requestId: context.awsRequestId,
+  arn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis(),
+  group: context.logGroupName, clientContext: context.clientContext,
+  trace: process.env._X_AMZN_TRACE_ID, runtimeApi: process.env.AWS_LAMBDA_RUNTIME_API,
+  env: process.env.AWS_EXECUTION_ENV,
+});
+""", memory_size=256, timeout=5)
+    invoked = runtime.invoke(name, {}, client_context={"custom": {"k": "v"}})
+    context = invoked.result
+    assert context["functionName"] == name and context["version"] == "$LATEST"
+    assert context["memory"] == "256" and context["requestId"] == invoked.request_id
+    assert context["arn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    assert 0 < context["remaining"] <= 5000
+    assert context["group"] == f"/aws/lambda/{name}" and context["clientContext"] == {"custom": {"k": "v"}}
+    assert context["trace"].startswith("Root=1-") and context["env"] == "AWS_Lambda_nodejs22.x"
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", context["runtimeApi"])
+
+
+def test_virtual_clock_is_deterministic(make_runtime):
+    code = """
+console.log("init at", new Date().toISOString());
+export const handler = async (event, context) => {
+  console.log("now", Date.now(), context.getRemainingTimeInMillis());
+  return event;
+};
+"""
+    runs = []
+    for _ in range(2):
+        runtime = make_runtime(clock="virtual")
+        runtime.create_function("det", code, runtime="nodejs22.x", handler="index.handler")
+        runs.append([runtime.invoke("det", {"i": i}) for i in range(2)])
+    (a1, a2), (b1, b2) = runs
+    assert (a1.log, a2.log) == (b1.log, b2.log)
+    assert a1.record.init_ms == 150.0 and a1.record.duration_ms == 1.0
+    now_line = next(line for line in a1.log.splitlines() if "\tINFO\tnow " in line)
+    assert now_line.endswith(" 3000")  # the remaining time: the virtual clock stands still
+
+
+def test_node_missing_is_one_line(make_runtime, monkeypatch):
+    runtime = make_runtime(clock="virtual")
+    runtime.create_function("nonode", "export const handler = async () => 1;\n", runtime="nodejs22.x",
+                            handler="index.handler")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RuntimeMissing) as caught:
+        runtime.invoke("nonode", {})
+    assert "\n" not in str(caught.value) and "apt-get install nodejs" in str(caught.value)
+
+
+def test_through_boto3(runtime, name):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.mjs", "export const handler = async (event) => {\n"
+                                      "  console.log('from boto3');\n  if (event.fail) throw new Error('nope');\n"
+                                      "  return {hello: event.who};\n};\n")
+    client = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x",
+                          config=Config(retries={"total_max_attempts": 1}))
+    created = client.create_function(FunctionName=name, Runtime="nodejs24.x", Handler="index.handler",
+                                     Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buffer.getvalue()})
+    assert created["Runtime"] == "nodejs24.x"
+    ok = client.invoke(FunctionName=name, Payload=json.dumps({"who": "node"}), LogType="Tail")
+    assert json.loads(ok["Payload"].read()) == {"hello": "node"} and "FunctionError" not in ok
+    assert "\tINFO\tfrom boto3" in base64.b64decode(ok["LogResult"]).decode()
+    failed = client.invoke(FunctionName=name, Payload=json.dumps({"fail": True}))
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorMessage"] == "nope"
