@@ -7,8 +7,10 @@ Prints, in one run:
   beside a direct Python call of the same handler and a bare pipe round trip between two
   processes (the floor for "one process per environment");
 - environment creation excluding user INIT (hand-over to a spare the zygote forked ahead,
-  cgroups, mounts, limits, runtime set-up, import of an empty handler module: the wall time
-  of a cold invoke minus a warm one), beside a fresh `python -c pass`.
+  cgroups, the sandbox where the host allows one (mounting the code and /tmp, pivot_root,
+  becoming sbx_user1051 in a user namespace), limits, runtime set-up, import of an empty
+  handler module: the wall time of a cold invoke minus a warm one), beside a fresh
+  `python -c pass`. The header says which isolation applied (Runtime.isolation).
 
 Wall times depend on what else the machine is doing (the header prints the load average);
 the CPU figures much less so.
@@ -161,8 +163,10 @@ def main():
     args = parser.parse_args()
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    with lambdakit.Runtime() as runtime:
+        sandboxed = "sandboxed environments" if runtime.isolation["sandbox"] else "no sandbox"
     print(f"lambdakit bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}, "
-          f"functions at {MEMORY_MB} MB (1 vCPU)")
+          f"functions at {MEMORY_MB} MB (1 vCPU), {sandboxed}")
     print(f"warm invoke ({args.invokes} invokes after 200 warm-up; target <= 0.3 ms median)")
     real, cpu = warm_invokes("real", args.invokes)
     _line("Runtime.invoke, real clock", real, cpu)
