@@ -290,7 +290,7 @@ def lambda_handler(event, context):
             "executable": sys.executable,
             "child": subprocess.run([sys.executable, "-c", "import boto3, sys; print(sys.prefix)"],
                                     capture_output=True, text=True).stdout.strip(),
-            "variables": sorted(os.environ)}
+            "variables": sorted(os.environ), "PATH": os.environ["PATH"]}
 """
 
 
@@ -310,6 +310,7 @@ def test_the_environment_looks_like_aws(sandboxed, monkeypatch):
     assert {"boto3", "botocore"} <= set(seen["site"]) and not {"pip", "requests", "IPython"} & set(seen["site"])
     assert (seen["executable"], seen["child"]) == (f"/var/lang/bin/{x}", "/var/lang")
     assert "LAMBDAKIT_KERNEL_ONLY" not in seen["variables"]
+    assert seen["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"  # AWS's
     assert sandboxed.isolation["interpreter"] == x
 
 

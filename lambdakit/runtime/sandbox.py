@@ -228,6 +228,10 @@ def _enter_root(spec):
     mounts.umount(_OLD_ROOT, mounts.MNT_DETACH)
     os.rmdir(_OLD_ROOT)
     mounts.remount_read_only("/")
+    # PATH as AWS sets it: the host interpreter's directory, added for environments that
+    # run on the host's files, is not there (the interpreter is in /var/lang/bin).
+    host_bin = os.path.dirname(sys.executable)
+    os.environ["PATH"] = ":".join(p for p in os.environ.get("PATH", "").split(":") if p != host_bin)
     _relocate_interpreter()
     return TASK_ROOT
 
