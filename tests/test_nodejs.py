@@ -219,3 +219,28 @@ def test_through_boto3(runtime, name):
     failed = client.invoke(FunctionName=name, Payload=json.dumps({"fail": True}))
     assert failed["FunctionError"] == "Unhandled"
     assert json.loads(failed["Payload"].read())["errorMessage"] == "nope"
+
+
+def test_the_magic_takes_javascript(shell, make_runtime, monkeypatch):
+    from IPython.utils.capture import capture_output
+
+    from lambdakit.notebook import default
+    from lambdakit.notebook.magic_requests import CommandError
+
+    previous = default.set_default_runtime(make_runtime(clock="virtual"))
+    try:
+        with capture_output() as created:
+            shell.run_cell("%%lambda greet --runtime nodejs22.x\n"
+                           "export const handler = async (event) => `Hello, ${event.name}!`;\n")
+        assert "Created greet" in created.stdout
+        assert default.default_runtime().get_function_configuration("greet")["Handler"] == "index.handler"
+        with capture_output() as invoked:
+            shell.run_cell("""%lambda invoke greet --event '{"name": "Ada"}'""")
+        card = invoked.outputs[0].data["text/plain"]
+        assert '"Hello, Ada!"' in card and "cold start" in card
+        monkeypatch.setenv("PATH", "/nonexistent")
+        shell.run_cell("%%lambda greet2 --runtime nodejs24.x\nexport const handler = async () => 1;\n")
+        with pytest.raises(CommandError, match=r"^lambdakit runs Node\.js functions with the machine's node"):
+            shell.run_cell("%lambda invoke greet2")
+    finally:
+        default.set_default_runtime(previous)

@@ -157,7 +157,14 @@ def test_python_runtimes(virtual, runtime):
     assert virtual.create_function("f", CODE, runtime=runtime)["Runtime"] == runtime
 
 
-@pytest.mark.parametrize("runtime", ["nodejs22.x", "python", "cobol"])
+@pytest.mark.parametrize("runtime", ["nodejs22.x", "nodejs24.x", "provided.al2023", "provided.al2"])
+def test_runtime_api_runtimes(virtual, runtime):
+    config = virtual.create_function("f", CODE, runtime=runtime)
+    assert config["Runtime"] == runtime
+    assert config["Handler"] == ("index.handler" if runtime.startswith("nodejs") else "function.handler")
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "python", "cobol"])
 def test_other_runtimes_refused(virtual, runtime):
     error = create_fails(virtual, runtime=runtime)
     assert isinstance(error, InvalidParameterValueException)

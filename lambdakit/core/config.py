@@ -62,6 +62,8 @@ def make_config(name, **settings):
         raise InvalidParameterValueException("Environment variables must be a map of strings to strings.")
     settings["environment"] = tuple(sorted(env.items()))
     settings["layers"] = tuple(settings.get("layers") or ())
+    if settings.get("handler") is None and isinstance(settings.get("runtime"), str):
+        settings["handler"] = limits.default_handler(settings["runtime"])
     return validate(FunctionConfig(name=name, **settings))
 
 

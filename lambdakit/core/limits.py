@@ -53,6 +53,14 @@ RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
             "nodejs22.x", "nodejs24.x", "provided.al2023", "provided.al2")
 DEFAULT_RUNTIME = "python3.12"
 DEFAULT_HANDLER = "lambda_function.lambda_handler"
+# lambdakit's default where a function is created without a handler: what AWS's console
+# creates for Node.js (index.mjs exporting `handler`), and the handler of AWS's custom runtime
+# tutorial (function.sh defining `handler`).
+DEFAULT_HANDLERS = {"nodejs": "index.handler", "provided": "function.handler"}
+
+
+def default_handler(runtime):
+    return next((h for prefix, h in DEFAULT_HANDLERS.items() if runtime.startswith(prefix)), DEFAULT_HANDLER)
 
 # CPU is allocated in proportion to memory: 1,769 MB is one full vCPU, 10,240 MB is six.
 MB_PER_VCPU = 1_769

@@ -323,8 +323,11 @@ def _settings_options(build):
                  help="environment variables; the given set replaces the current one, "
                       "as UpdateFunctionConfiguration does"),
         argument("--handler", metavar="MODULE.FUNCTION",
-                 help="handler (default lambda_function.lambda_handler); the cell is saved as MODULE.py"),
-        argument("--runtime", metavar="RUNTIME", help="runtime, e.g. python3.12"),
+                 help="handler (default lambda_function.lambda_handler, index.handler on Node.js); "
+                      "the cell is saved as MODULE.py (MODULE.mjs on Node.js)"),
+        argument("--runtime", metavar="RUNTIME",
+                 help="runtime, e.g. python3.12; nodejs22.x or nodejs24.x (the cell is JavaScript); "
+                      "provided.al2023 (the cell is the bootstrap script)"),
         argument("--arch", metavar="ARCH", help="architecture: x86_64 or arm64"),
         argument("--storage", type=int, metavar="MB", help="ephemeral storage (/tmp), 512 to 10240 MB"),
         argument("--layer", action="append", metavar="ARN", help="a layer (repeat for up to 5)"),

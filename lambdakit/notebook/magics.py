@@ -16,6 +16,7 @@ from . import default, magic_requests as requests
 from ..core import limits
 from ..core.clock import iso_ms
 from ..core.errors import LambdaError, ResourceNotFoundException
+from ..runtime.runtimes import RuntimeMissing
 from .magic_requests import CommandError
 
 ACTIONS = {}
@@ -47,8 +48,8 @@ class LambdaMagics(Magics):
             return
         try:
             ACTIONS[type(request)](request, self.shell)
-        except LambdaError as e:
-            raise CommandError(str(e)) from None  # AWS's code and message: one line
+        except (LambdaError, RuntimeMissing) as e:
+            raise CommandError(str(e)) from None  # AWS's code and message (or what to install): one line
 
 
 # ------------------------------------------------------------------ actions
