@@ -355,3 +355,20 @@ def test_without_a_sandbox_the_runtime_says_so(make_runtime, monkeypatch):
     isolation = make_runtime(clock="virtual").isolation
     assert isolation["sandbox"] is False
     assert isolation["note"].startswith("No sandbox") and "Run only handler code you trust" in isolation["note"]
+
+
+def test_where_user_namespaces_are_refused_the_sandbox_runs_as_a_host_uid(make_runtime, monkeypatch):
+    # (a sysctl or AppArmor can refuse them to unprivileged processes; root can still sandbox)
+    from lambdakit.runtime import sandbox
+    if not make_runtime(clock="virtual").isolation["sandbox"]:
+        pytest.skip("no sandbox on this host")
+    monkeypatch.setattr(sandbox, "namespaces_available", lambda: sandbox.SANDBOX_HOST_UID)
+    runtime = make_runtime(clock="real")
+    assert runtime.isolation["sandbox"]
+    who = "import os, pwd\n\ndef lambda_handler(e, c):\n    return [os.getuid(), pwd.getpwuid(os.getuid()).pw_name]\n"
+    assert run(runtime, "who", who).result == [sandbox.HOST_ID, "sbx_user1051"]
+    seen = run(runtime, "mounts", MOUNTS).result
+    assert (seen["umount"], seen["remount"], seen["write"]) == (
+        "Operation not permitted", "Operation not permitted", "Read-only file system")
+    secrets = run(runtime, "peek", PEEK, {"paths": ["/etc/shadow", f"/proc/{os.getpid()}/environ"]}).result
+    assert set(secrets["found"].values()) == {"FileNotFoundError"}

@@ -71,7 +71,7 @@ class EnvironmentPool:
     def isolation(self):
         """How environments are isolated on this host (for documentation and lessons)."""
         self.ensure_started()
-        return {"sandbox": self.namespaces == sandbox.SANDBOX,
+        return {"sandbox": sandbox.is_sandbox(self.namespaces),
                 "private_tmp_and_var_task": bool(self.namespaces),
                 "process_and_cpu_limits_by_cgroup": self.cgroups.available,
                 "memory_by_cgroup": self.cgroups.counts_memory,
@@ -233,7 +233,7 @@ class EnvironmentPool:
     def _handler_sys_path(self, config, code_dir, layer_paths):
         """AWS's sys.path in a sandbox; elsewhere the task root and layers before the kernel's
         own path (which then stays importable: no sandbox keeps it out)."""
-        if self.namespaces == sandbox.SANDBOX:
+        if sandbox.is_sandbox(self.namespaces):
             return rootfs.handler_sys_path(config.runtime)
         task_root = sandbox.TASK_ROOT if self.namespaces else code_dir
         return [task_root, *layer_paths, *(p for p in sys.path if p)]

@@ -22,6 +22,9 @@ from . import mounts
 # The SDK AWS ships in the Python runtime, with its dependencies (Python 3.11 and later
 # keep them in /var/lang/lib/python3.x/site-packages).
 SDK_MODULES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
+# AWS's Python runtime interface client and what it imports, kept in /var/runtime where it is
+# installed (the test extra): lambdakit can run Python through the Runtime API with it.
+RIC_MODULES = ("awslambdaric", "runtime_client", "snapshot_restore_py", "simplejson")
 # The handler's user on AWS (an image deployed to Lambda runs as uid 993, sbx_user1051).
 USER, UID, GID = "sbx_user1051", 993, 990
 _ETC_BINDS = ("ld.so.cache", "resolv.conf", "nsswitch.conf", "ssl", "ca-certificates", "pki",
@@ -52,10 +55,10 @@ def handler_sys_path(declared_runtime, task_root="/var/task", opt="/opt"):
             f"{lang}/lib-dynload", f"{lang}/site-packages", *layers]
 
 
-def _sdk_paths():
-    """Host paths of the SDK's top-level packages/modules (found without importing them)."""
+def _module_paths(names):
+    """Host paths of these top-level packages/modules (found without importing them)."""
     found = []
-    for name in SDK_MODULES:
+    for name in names:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None:
             continue
@@ -78,7 +81,7 @@ def _bind_into(root, source, inside):
     mounts.bind(source, target)
 
 
-def build(root):
+def build(root, uid=UID):
     """Mount the environment's file system under `root` (an empty directory)."""
     mounts.mount("tmpfs", root, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
     for name in _SYSTEM:
@@ -89,7 +92,7 @@ def build(root):
             _bind_into(root, host, host)
     _build_lang(root)
     _build_runtime(root)
-    _build_etc(root)
+    _build_etc(root, uid)
     _build_dev(root)
     for inside in ("/var/task", "/opt", "/tmp", "/proc"):
         os.makedirs(root + inside, exist_ok=True)
@@ -123,7 +126,7 @@ def _build_lang(root):
     os.makedirs(site, exist_ok=True)
     # Whatever else the host interpreter has installed stays out: the SDK only.
     mounts.mount("tmpfs", site, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
-    for path in _sdk_paths():
+    for path in _module_paths(SDK_MODULES):
         target = os.path.join(site, os.path.basename(path))
         _place(path, target)
         mounts.bind(path, target)
@@ -135,15 +138,18 @@ def _build_runtime(root):
     os.makedirs(runtime)
     mounts.mount("tmpfs", runtime, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
     _bind_into(root, _PACKAGE_DIR, "/var/runtime/lambdakit")
+    for path in _module_paths(RIC_MODULES):  # AWS's Python runtime client, where AWS keeps it
+        _bind_into(root, path, "/var/runtime/" + os.path.basename(path))
     mounts.remount_read_only(runtime)
 
 
-def _build_etc(root):
+def _build_etc(root, uid):
     etc = root + "/etc"
     os.makedirs(etc)
+    gid = GID if uid == UID else uid  # outside a user namespace, the host ids themselves
     files = {
-        "passwd": f"root:x:0:0:root:/root:/bin/bash\n{USER}:x:{UID}:{GID}::/home/{USER}:/sbin/nologin\n",
-        "group": f"root:x:0:\n{USER}:x:{GID}:\n",
+        "passwd": f"root:x:0:0:root:/root:/bin/bash\n{USER}:x:{uid}:{gid}::/home/{USER}:/sbin/nologin\n",
+        "group": f"root:x:0:\n{USER}:x:{gid}:\n",
         "hosts": "127.0.0.1   localhost localhost.localdomain\n::1         localhost localhost.localdomain\n",
         "hostname": "localhost\n",
     }

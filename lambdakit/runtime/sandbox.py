@@ -9,6 +9,8 @@ Three levels, the best the host allows (namespaces_available() finds out once pe
   and /tmp, pivots into that root, joins the cgroups, and becomes sbx_user1051 (uid 993) in
   a user namespace of its own, without capabilities: it cannot mount, write to cgroups,
   see or signal host processes, or read host files.
+  Where the host refuses user namespaces (a sysctl, AppArmor's restriction of unprivileged
+  ones), SANDBOX_HOST_UID is the same without it: the handler is that host uid itself.
 - MOUNTS (Linux, not root, user namespaces allowed): a private mount namespace only, for
   /var/task (read-only), /opt and its own /tmp. Host files and processes stay visible.
 - none (macOS; Linux without user namespaces): a TMPDIR of its own; the code runs from
@@ -27,7 +29,7 @@ import time
 from . import mounts, rootfs
 from .outputpipe import OutputPipe
 
-SANDBOX, MOUNTS = "sandbox", "mounts"
+SANDBOX, SANDBOX_HOST_UID, MOUNTS = "sandbox", "sandbox-host-uid", "mounts"
 TASK_ROOT = "/var/task"
 # Where AWS keeps its runtime. At the MOUNTS level, host directories under /tmp that the
 # runtime still imports from are bound under it, because the environment's own /tmp hides them.
@@ -54,17 +56,21 @@ def namespaces_available():
             if mount_point == SANDBOX_ROOT:
                 break
             return False
-    for level in (SANDBOX, MOUNTS) if os.geteuid() == 0 else (MOUNTS,):
+    for level in (SANDBOX, SANDBOX_HOST_UID, MOUNTS) if os.geteuid() == 0 else (MOUNTS,):
         if _probe(level):
             return level
     return False
+
+
+def is_sandbox(level):
+    return level in (SANDBOX, SANDBOX_HOST_UID)
 
 
 def _probe(level):
     pid = os.fork()
     if pid == 0:
         try:
-            if level == SANDBOX:
+            if is_sandbox(level):
                 mounts.unshare(mounts.CLONE_NEWPID | mounts.CLONE_NEWNS)
                 mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
                 mounts.mount("tmpfs", SANDBOX_ROOT, "tmpfs", 0, "size=1m")
@@ -74,7 +80,8 @@ def _probe(level):
                     mounts.mount("proc", SANDBOX_ROOT + "/proc", "proc", 0)
                     os.setresgid(HOST_ID, HOST_ID, HOST_ID)
                     os.setresuid(HOST_ID, HOST_ID, HOST_ID)
-                    mounts.unshare(mounts.CLONE_NEWUSER)
+                    if level == SANDBOX:
+                        mounts.unshare(mounts.CLONE_NEWUSER)
                     os._exit(0)
                 _, status = os.waitpid(child, 0)
                 os._exit(os.waitstatus_to_exitcode(status))
@@ -93,7 +100,7 @@ def fork(level):
     """os.fork(), and at the SANDBOX level into a new PID namespace: its pid 1 is a small
     init (`_init`) and the child, pid 2 there, is returned to the zygote by its host pid.
     The zygote stays its parent, so it reaps it and reports how it ended, as for any child."""
-    if level != SANDBOX:
+    if not is_sandbox(level):
         return os.fork()
     own = os.open("/proc/self/ns/pid", os.O_RDONLY)
     ready_r, ready_w = os.pipe()
@@ -155,11 +162,11 @@ def prepare(level):
     namespaces and root file system, an ordinary scheduling policy, no stdin, and fds 1
     and 2 on a bounded pipe. Returns that pipe (an OutputPipe)."""
     os.setsid()
-    if level == SANDBOX:
+    if is_sandbox(level):
         mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
         mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
         socket.sethostname("localhost")  # its own UTS namespace: not this machine's name
-        rootfs.build(SANDBOX_ROOT)
+        rootfs.build(SANDBOX_ROOT, rootfs.UID if level == SANDBOX else HOST_ID)
     elif level == MOUNTS:
         _enter_mount_namespace()  # half a millisecond: the mount table is copied
     if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
@@ -202,15 +209,15 @@ def enter(spec, out):
     os.environ.clear()
     os.environ.update(spec["env"])
     time.tzset()  # TZ=:UTC as on Lambda, whatever zone the zygote started in
-    if level == SANDBOX:
+    if is_sandbox(level):
         task_root = _enter_root(spec)
     else:
         task_root = _isolate_filesystem(spec)
     os.environ["LAMBDA_TASK_ROOT"] = task_root
     os.chdir(task_root)
     apply_limits(spec)
-    if level == SANDBOX:
-        _become_sandbox_user()
+    if is_sandbox(level):
+        _become_sandbox_user(user_namespace=level == SANDBOX)
     out.limit = spec["log_limit"]
     out.start()
     return out, task_root
@@ -261,18 +268,20 @@ def _moved(path, host_prefix, package_dir):
     return path
 
 
-def _become_sandbox_user():
-    """sbx_user1051 (uid 993 inside), a host uid of no account outside, no capabilities."""
+def _become_sandbox_user(user_namespace):
+    """sbx_user1051: a host uid of no account, no capabilities; uid 993 inside a user
+    namespace of its own where the host allows one."""
     os.setgroups([])
     os.setresgid(HOST_ID, HOST_ID, HOST_ID)
     os.setresuid(HOST_ID, HOST_ID, HOST_ID)
     # A change of user makes the process undumpable, and its /proc files root's: it could
-    # not write its own uid_map.
+    # not write its own uid_map (nor read its own /proc/self files).
     mounts.prctl(mounts.PR_SET_DUMPABLE, 1)
-    mounts.unshare(mounts.CLONE_NEWUSER)
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"{rootfs.UID} {HOST_ID} 1")
-    _write("/proc/self/gid_map", f"{rootfs.GID} {HOST_ID} 1")
+    if user_namespace:
+        mounts.unshare(mounts.CLONE_NEWUSER)
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{rootfs.UID} {HOST_ID} 1")
+        _write("/proc/self/gid_map", f"{rootfs.GID} {HOST_ID} 1")
     mounts.drop_capabilities()
 
 
@@ -366,8 +375,9 @@ def apply_limits(spec):
 
 def describe(level):
     """One plain sentence on what isolates environments here (Runtime.isolation["note"])."""
-    if level == SANDBOX:
-        return ("Each environment is a sandbox: its own PID, mount, IPC, UTS and user namespaces, "
+    if is_sandbox(level):
+        user = "user namespaces" if level == SANDBOX else "namespaces, a user id of its own"
+        return (f"Each environment is a sandbox: its own PID, mount, IPC, UTS and {user}, "
                 "AWS's file system (/var/lang, /var/runtime, /var/task read-only, /opt, /tmp), user "
                 "sbx_user1051, and nothing of this machine's files, processes or environment.")
     why = "not root" if level == MOUNTS else "no Linux namespaces here"
