@@ -136,7 +136,7 @@ class EnvironmentPool:
         env_id = f"env-{self._env_counter}"
         hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
         # Node.js and custom runtimes speak the Runtime API (foreign.py); Python has its channel.
-        kind = ForeignEnvironment if runtimes.family(version.config.runtime) else ExecutionEnvironment
+        kind = ForeignEnvironment if self._family(version.config) else ExecutionEnvironment
         env = kind(env_id, function.name, version.number, version.config,
                    logs.stream_name(at_ms, version.number, hex32), at_ms, initialization_type)
         env.busy = True
@@ -200,7 +200,7 @@ class EnvironmentPool:
         env_dir = os.path.join(self.state_dir, "envs", env.id)
         if not self.namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
             os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
-        family = runtimes.family(config.runtime)
+        family = self._family(config)
         command = runtimes.command(family, config.handler) if family else None  # node missing: say so now
         share = None if self.clock.virtual else vcpus(config.memory_size)
         layers = self.runtime.layers.spawn_spec(config, self.namespaces)
@@ -229,6 +229,9 @@ class EnvironmentPool:
             self.zygote.close()
             self.zygote = self._start_zygote()
         env.start(self.zygote, spec, cgroup)
+
+    def _family(self, config):
+        return runtimes.family(config.runtime, self.runtime.python_runtime_api)
 
     def _handler_sys_path(self, config, code_dir, layer_paths):
         """AWS's sys.path in a sandbox; elsewhere the task root and layers before the kernel's

@@ -29,7 +29,8 @@ class RuntimeMissing(RuntimeError):
 
 
 def family(runtime, python_via_ric=False):
-    """NODE, PROVIDED, PYTHON_RIC, or None for lambdakit's own Python path."""
+    """NODE, PROVIDED, PYTHON_RIC (Python through AWS's awslambdaric, when asked for), or None
+    for lambdakit's own Python path."""
     if runtime.startswith("nodejs"):
         return NODE
     if runtime.startswith("provided"):
@@ -62,7 +63,7 @@ def command(kind, handler):
     if kind == NODE:
         return [node_program(), NODE_BOOTSTRAP]
     if kind == PYTHON_RIC:
-        return [sys.executable, "-m", "awslambdaric", handler]
+        return ["{python}", "-m", "awslambdaric", handler]
     return ["{task}/bootstrap", "/opt/bootstrap"]  # AWS looks for these two, in this order
 
 
@@ -72,7 +73,10 @@ def exec_runtime(spec, fd, task_root):
     """Become the runtime's process: fds 1 and 2 on the pipe to the service, then exec().
     A custom runtime without a runnable bootstrap fails INIT as on AWS (Runtime.InvalidEntrypoint)."""
     package = "/var/runtime/lambdakit" if spec["namespaces"] == "sandbox" else _PACKAGE_DIR
-    argv = [part.replace("{task}", task_root).replace("{lambdakit}", package) for part in spec["command"]]
+    argv = [part.replace("{task}", task_root).replace("{lambdakit}", package).replace("{python}", sys.executable)
+            for part in spec["command"]]
+    if spec["runtime_family"] == PYTHON_RIC and spec["namespaces"] == "sandbox":
+        os.environ["PYTHONPATH"] = "/var/runtime"  # where the sandbox keeps awslambdaric (rootfs.py)
     if spec["runtime_family"] == PROVIDED:
         found = [path for path in argv if os.path.isfile(path)]
         if not found:

@@ -53,8 +53,11 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
                  account_concurrency=limits.ACCOUNT_CONCURRENCY_DEFAULT, state_dir=None,
-                 records_kept=RECORDS_KEPT):
+                 records_kept=RECORDS_KEPT, python_runtime_api=False):
         self.clock = make_clock(clock, seed, **({"start": start} if start else {}))
+        # Python through the Runtime API with AWS's awslambdaric instead of lambdakit's own
+        # runtime (the proof that both give the same results; tests/test_python_ric.py).
+        self.python_runtime_api = python_runtime_api
         self.modelled = modelled
         self._account = ConcurrencyAccount(account_concurrency)  # reserved, provisioned, scaling rate
         self._own_state_dir = state_dir is None
