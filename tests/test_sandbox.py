@@ -184,27 +184,26 @@ def lambda_handler(event, context):
 """
 
 
-def _processes_of(uid):
+def _processes_in(pid_namespace):
     found = []
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         try:
-            with open(f"/proc/{pid}/status") as f:
-                if any(line.split()[1] == str(uid) for line in f if line.startswith("Uid:")):
-                    found.append(int(pid))
+            if os.readlink(f"/proc/{pid}/ns/pid") == pid_namespace:
+                found.append(int(pid))
         except OSError:
             pass
     return found
 
 
 def test_nothing_the_handler_started_survives_close(make_runtime):
-    from lambdakit.runtime.sandbox import HOST_ID
     runtime = make_runtime(clock="real")
     if not runtime.isolation["sandbox"]:
         pytest.skip("no sandbox on this host")
     run(runtime, "escape", ESCAPE)
-    assert len(_processes_of(HOST_ID)) >= 2  # the runtime and the detached grandchild
+    namespace = os.readlink(f"/proc/{runtime.environments('escape')[0].pid}/ns/pid")
+    assert len(_processes_in(namespace)) == 3  # its init, the runtime and the detached grandchild
     runtime.close()
-    assert _processes_of(HOST_ID) == []
+    assert _processes_in(namespace) == []
 
 
 # ------------------------------------------------------------ bounded resources
@@ -306,7 +305,7 @@ def test_the_environment_looks_like_aws(sandboxed, monkeypatch):
     assert (seen["uid"], seen["user"]) == (993, "sbx_user1051")
     assert {"var", "tmp", "opt", "proc", "dev", "etc", "usr"} <= set(seen["root"])
     assert not {"work", "home", "mnt", "srv"} & set(seen["root"])
-    assert seen["runtime"] == ["lambdakit"]
+    assert "lambdakit" in seen["runtime"] and not {"IPython", "pytest", "requests"} & set(seen["runtime"])
     assert {"boto3", "botocore"} <= set(seen["site"]) and not {"pip", "requests", "IPython"} & set(seen["site"])
     assert (seen["executable"], seen["child"]) == (f"/var/lang/bin/{x}", "/var/lang")
     assert "LAMBDAKIT_KERNEL_ONLY" not in seen["variables"]
@@ -372,3 +371,16 @@ def test_where_user_namespaces_are_refused_the_sandbox_runs_as_a_host_uid(make_r
         "Operation not permitted", "Operation not permitted", "Read-only file system")
     secrets = run(runtime, "peek", PEEK, {"paths": ["/etc/shadow", f"/proc/{os.getpid()}/environ"]}).result
     assert set(secrets["found"].values()) == {"FileNotFoundError"}
+
+
+SHORT_CHILD = """
+import subprocess, sys
+
+def lambda_handler(event, context):
+    return subprocess.run([sys.executable, "-c", "x = bytearray(60 * 1024 * 1024)"]).returncode
+"""
+
+
+def test_max_memory_used_counts_a_child_too_short_to_be_sampled(real):
+    result = run(real, "short", SHORT_CHILD, memory_size=1_769, timeout=30)
+    assert result.record.max_memory_used_mb >= 60

@@ -270,11 +270,14 @@ class Environment:
         self.cpu_mark_ms, self.base_rss_kb = self._usage()
 
     def _usage(self):
-        """(CPU milliseconds used so far, peak resident KB): one system call for both."""
+        """(CPU milliseconds used so far, peak resident KB). The peak adds the largest child
+        process that has ended: the environment's memory holds its children too, and one too
+        short for the watchdog's samples still shows."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_ms = self.clock.declared_cpu_ms if self.clock.virtual \
             else (usage.ru_utime + usage.ru_stime) * 1000.0
-        return cpu_ms, usage.ru_maxrss // _MAXRSS_PER_KB
+        children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        return cpu_ms, (usage.ru_maxrss + children_kb) // _MAXRSS_PER_KB
 
     def _error_log(self, error):
         if self.spec["log_format"] == "JSON":
