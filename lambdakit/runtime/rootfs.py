@@ -15,6 +15,7 @@ Everything is built under `root` while the spare waits; sandbox.enter() pivots i
 
 import importlib.util
 import os
+import shutil
 import sys
 
 from . import mounts
@@ -25,6 +26,8 @@ SDK_MODULES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urlli
 # AWS's Python runtime interface client and what it imports, kept in /var/runtime where it is
 # installed (the test extra): lambdakit can run Python through the Runtime API with it.
 RIC_MODULES = ("awslambdaric", "runtime_client", "snapshot_restore_py", "simplejson")
+# Where a node from outside the system directories is seen (runtimes.py runs it from there).
+NODE_INSIDE = "/var/runtime/bin/node"
 # The handler's user on AWS (an image deployed to Lambda runs as uid 993, sbx_user1051).
 USER, UID, GID = "sbx_user1051", 993, 990
 _ETC_BINDS = ("ld.so.cache", "resolv.conf", "nsswitch.conf", "ssl", "ca-certificates", "pki",
@@ -140,7 +143,17 @@ def _build_runtime(root):
     _bind_into(root, _PACKAGE_DIR, "/var/runtime/lambdakit")
     for path in _module_paths(RIC_MODULES):  # AWS's Python runtime client, where AWS keeps it
         _bind_into(root, path, "/var/runtime/" + os.path.basename(path))
+    _bind_node(root)
     mounts.remount_read_only(runtime)
+
+
+def _bind_node(root):
+    """A node installed outside the system directories (nvm, nodejs.org's build, npm's `node`)
+    is bound at NODE_INSIDE, so Node.js functions run in here too (/usr/bin/node is seen as is)."""
+    node = shutil.which("node")
+    real = node and os.path.realpath(node)
+    if real and real.split("/")[1] not in _SYSTEM:
+        _bind_into(root, real, NODE_INSIDE)
 
 
 def _build_etc(root, uid):

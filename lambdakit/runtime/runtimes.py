@@ -14,6 +14,8 @@ import os
 import shutil
 import sys
 
+from . import rootfs
+
 NODE, PROVIDED, PYTHON_RIC = "node", "provided", "python-ric"
 # The Node.js runtime lambdakit ships, in the package: "{lambdakit}" is the package's directory
 # as the environment sees it (/var/runtime/lambdakit in a sandbox, where AWS keeps its runtime).
@@ -75,6 +77,8 @@ def exec_runtime(spec, fd, task_root):
     package = "/var/runtime/lambdakit" if spec["namespaces"] == "sandbox" else _PACKAGE_DIR
     argv = [part.replace("{task}", task_root).replace("{lambdakit}", package).replace("{python}", sys.executable)
             for part in spec["command"]]
+    if spec["runtime_family"] == NODE and not os.path.exists(argv[0]):
+        argv[0] = rootfs.NODE_INSIDE  # a node from outside the system directories, bound there
     if spec["runtime_family"] == PYTHON_RIC and spec["namespaces"] == "sandbox":
         os.environ["PYTHONPATH"] = "/var/runtime"  # where the sandbox keeps awslambdaric (rootfs.py)
     if spec["runtime_family"] == PROVIDED:
