@@ -88,7 +88,7 @@ def test_another_environments_tmp_and_shared_memory_are_not_visible(sandboxed):
     run(sandboxed, "writer", NEIGHBOUR, {"write": True})
     writer_pid = sandboxed.environments("writer")[0].pid
     seen = run(sandboxed, "reader", NEIGHBOUR, {"pid": writer_pid}).result
-    assert seen == {"tmp": [], "shm": [], "own_tmp": [], "processes": [1, 2]}
+    assert seen == {"tmp": [], "shm": [], "own_tmp": [], "processes": [2]}  # itself (its init is lambdakit's)
     assert not os.path.exists("/dev/shm/secret")  # nor the host's /dev/shm
 
 
@@ -289,7 +289,8 @@ def lambda_handler(event, context):
             "executable": sys.executable,
             "child": subprocess.run([sys.executable, "-c", "import boto3, sys; print(sys.prefix)"],
                                     capture_output=True, text=True).stdout.strip(),
-            "variables": sorted(os.environ), "PATH": os.environ["PATH"]}
+            "variables": sorted(os.environ), "PATH": os.environ["PATH"], "argv": sys.argv,
+            "command": open("/proc/self/cmdline").read()}
 """
 
 
@@ -310,6 +311,8 @@ def test_the_environment_looks_like_aws(sandboxed, monkeypatch):
     assert (seen["executable"], seen["child"]) == (f"/var/lang/bin/{x}", "/var/lang")
     assert "LAMBDAKIT_KERNEL_ONLY" not in seen["variables"]
     assert seen["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"  # AWS's
+    assert seen["argv"] == ["/var/runtime/bootstrap.py"]
+    assert seen["command"] == f"/var/lang/bin/{x} /var/runtime/bootstrap.py\0"
     assert sandboxed.isolation["interpreter"] == x
 
 

@@ -101,7 +101,9 @@ def build(root, uid=UID):
         os.makedirs(root + inside, exist_ok=True)
     _link_compiled_paths(root)
     _shell_is_bash(root)
-    mounts.mount("proc", root + "/proc", "proc", mounts.MS_NOSUID | mounts.MS_NODEV | mounts.MS_NOEXEC)
+    # hidepid: the init (root, lambdakit's) is not among the processes the handler sees.
+    mounts.mount("proc", root + "/proc", "proc", mounts.MS_NOSUID | mounts.MS_NODEV | mounts.MS_NOEXEC,
+                 "hidepid=2")
 
 
 def _shell_is_bash(root):

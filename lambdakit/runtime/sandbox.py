@@ -43,6 +43,7 @@ _OLD_ROOT = "/.host"
 # no host file and can signal no host process.
 HOST_ID = 1_051_993
 ENVIRONMENT_PID = 2  # in its PID namespace; 1 is its init
+BOOTSTRAP = "/var/runtime/bootstrap.py"  # what AWS's Python runtime runs (its command line)
 
 
 def namespaces_available():
@@ -249,6 +250,9 @@ def _relocate_interpreter():
     host_prefix, package_dir = sys.base_prefix, rootfs.package_dir()
     sys.executable = sys._base_executable = f"{lang}/bin/{rootfs.python_dir()}"
     sys.prefix = sys.exec_prefix = sys.base_prefix = sys.base_exec_prefix = lang
+    sys.argv[:] = [BOOTSTRAP]
+    sys.orig_argv[:] = [sys.executable, BOOTSTRAP]
+    _rewrite_command_line(f"{sys.executable} {BOOTSTRAP}".encode())
     for module in list(sys.modules.values()):
         attributes = getattr(module, "__dict__", {})  # not getattr(): `lambdakit` loads itself on a miss
         search = attributes.get("__path__")
@@ -258,6 +262,21 @@ def _relocate_interpreter():
             attributes["__file__"] = _moved(attributes["__file__"], host_prefix, package_dir)
     sys.path_importer_cache.clear()
     importlib.invalidate_caches()
+
+
+def _rewrite_command_line(text):
+    """What /proc shows as the process's command line (`ps`, /proc/self/cmdline): AWS's, not
+    the zygote's (which names host paths). Written over the zygote's longer arguments as
+    setproctitle(3) does: the kernel then reads up to the first NUL (the words are
+    space-separated), when the area's last byte is not one."""
+    with open("/proc/self/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    start, end = int(fields[45]), int(fields[46])  # arg_start and arg_end (fields 48 and 49)
+    title = text + b"\0"
+    if end - start > len(title):
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            memory.seek(start)
+            memory.write(title.ljust(end - start, b" "))
 
 
 def _moved(path, host_prefix, package_dir):
