@@ -14,6 +14,7 @@ modelled `runtime_memory_mb` unless the memory size is crossed (then it is kille
 import json
 import os
 import select
+import struct
 import threading
 
 from . import messages
@@ -21,6 +22,7 @@ from .environment import ExecutionEnvironment
 from .runtime_api import RuntimeApi
 
 _CHUNK = 1 << 16
+_FRAME = struct.Struct(">II")  # channel.py's frame header: JSON length, bytes length
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # How often a waiting invocation checks that the process still exists, for one that left
 # a child holding its output pipe open.
@@ -102,7 +104,7 @@ class ForeignEnvironment(ExecutionEnvironment):
     def receive(self, kinds):
         outcome = self._wait()
         if outcome is None:
-            return None
+            return self._sandbox_error() if "sandbox_error" in kinds else None
         if outcome.kind in ("response", "error", "too_large"):
             self._wait_idle()
         cpu_ms, output, peak_kb = self._cpu_ms(), self._take_output(), self._peak_kb()
@@ -114,6 +116,21 @@ class ForeignEnvironment(ExecutionEnvironment):
         result = {"response": "ok", "error": "error", "too_large": "too_large"}[outcome.kind]
         return messages.Reply("result", cpu_ms, output, peak_kb, self.virtual_invoke_ms,
                               outcome=result, body=body)
+
+    def _sandbox_error(self):
+        """A spare that could not set up its sandbox says why on its pipe, in the channel's
+        framing (zygote.run_environment), before it ever runs the runtime."""
+        with self._out_lock:
+            data = bytes(self._kept)
+        try:
+            json_size, _ = _FRAME.unpack_from(data)
+            message = json.loads(data[_FRAME.size:_FRAME.size + json_size])
+        except (struct.error, ValueError):
+            return None
+        if isinstance(message, list) and message[:1] == ["sandbox_error"] and len(message) == 2 \
+                and isinstance(message[1], str):
+            return messages.Reply("sandbox_error", reason=message[1][:2000])
+        return None
 
     def _wait(self):
         while True:
