@@ -12,6 +12,10 @@ Prints, in one run:
   handler module: the wall time of a cold invoke minus a warm one), beside a fresh
   `python -c pass`. The header says which isolation applied (Runtime.isolation).
 
+The same two figures for a Node.js function (nodejs22.x, lambdakit's Node.js runtime on the
+machine's node) and for AWS's custom runtime tutorial (provided.al2023: a shell script that
+runs curl twice per event), both through the Runtime API, beside a fresh `node -e 0`.
+
 Wall times depend on what else the machine is doing (the header prints the load average);
 the CPU figures much less so.
 
@@ -24,6 +28,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +40,12 @@ import lambdakit  # noqa: E402
 
 MEMORY_MB = 1_769
 HANDLER = "def lambda_handler(event, context):\n    return event\n"
+NODE_HANDLER = "export const handler = async (event) => event;\n"
+TUTORIAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                        "custom-runtime-tutorial")
+# (label, runtime, code): the functions measured through the Runtime API
+FOREIGN = (("nodejs22.x", "nodejs22.x", NODE_HANDLER),
+           ("provided.al2023 (tutorial)", "provided.al2023", TUTORIAL))
 EVENT = {"key": "value"}
 
 
@@ -58,12 +69,12 @@ def _cpu_ns(pid):
         return None
 
 
-def warm_invokes(clock, count):
+def warm_invokes(clock, count, runtime="python3.12", code=HANDLER):
     """Wall time of each warm invoke, and the CPU one costs the kernel and the environment
     (CPU does not depend on what else the machine is doing; wall time does)."""
     with lambdakit.Runtime(clock=clock) as rt:
-        rt.create_function("bench", HANDLER, memory_size=MEMORY_MB)
-        for _ in range(200):
+        rt.create_function("bench", code, memory_size=MEMORY_MB, runtime=runtime)
+        for _ in range(min(200, count)):
             rt.invoke("bench", EVENT)
         env_pid = rt.environments("bench")[0].pid
         samples = []
@@ -117,13 +128,13 @@ def pipe_round_trips(count):
     return samples
 
 
-def environment_creations(count, warm_median_s):
+def environment_creations(count, warm_median_s, runtime="python3.12", code=HANDLER):
     """Cold invoke wall time of fresh functions with an empty module, minus a warm invoke;
     and the CPU a new environment costs: the kernel's thread, the environment's process up
     to its first answer, the zygote (which forks the next spare after the hand-over)."""
     with lambdakit.Runtime(clock="real") as rt:
         for i in range(count + 1):
-            rt.create_function(f"cold{i}", HANDLER, memory_size=MEMORY_MB)
+            rt.create_function(f"cold{i}", code, memory_size=MEMORY_MB, runtime=runtime)
         rt.invoke("cold0", EVENT)  # the zygote's own start-up is paid once per Runtime
         zygote = rt._pool.zygote.process.pid
         walls, inits, kernel_ms, env_ms = [], [], [], []
@@ -147,11 +158,11 @@ def environment_creations(count, warm_median_s):
     return walls, inits, cpu
 
 
-def fresh_interpreters(count):
+def fresh_interpreters(count, command=(sys.executable, "-c", "pass")):
     samples = []
     for _ in range(count):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        subprocess.run(command, check=True)
         samples.append(time.perf_counter() - start)
     return samples
 
@@ -160,6 +171,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invokes", type=int, default=5_000)
     parser.add_argument("--environments", type=int, default=50)
+    parser.add_argument("--foreign-invokes", type=int, default=500,
+                        help="warm invokes of each Runtime API function")
+    parser.add_argument("--foreign-environments", type=int, default=20)
     args = parser.parse_args()
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -179,6 +193,17 @@ def main():
     _line("cold minus warm invoke, empty module", walls, cpu)
     _line("  of which Init Duration (REPORT)", inits)
     _line("fresh `python -c pass`", fresh_interpreters(20))
+
+    print(f"through the Runtime API ({args.foreign_invokes} warm invokes, "
+          f"{args.foreign_environments} environments each)")
+    for label, runtime, code in FOREIGN:
+        warm, cpu = warm_invokes("real", args.foreign_invokes, runtime, code)
+        _line(f"{label}: warm invoke", warm, cpu)
+        walls, inits, cpu = environment_creations(args.foreign_environments, _summary(warm)[0] / 1000.0,
+                                                  runtime, code)
+        _line(f"{label}: new environment", walls, cpu)
+    if shutil.which("node"):
+        _line("fresh `node -e 0`", fresh_interpreters(20, ("node", "-e", "0")))
 
 
 if __name__ == "__main__":
