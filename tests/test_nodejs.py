@@ -4,6 +4,7 @@ the Python API and through unmodified boto3 against the REST API. They run with 
 machine's `node` (tests/run_all.py installs Debian's nodejs where it is missing)."""
 
 import base64
+import http.client
 import io
 import json
 import os
@@ -247,3 +248,23 @@ def test_the_magic_takes_javascript(shell, make_runtime, monkeypatch):
             shell.run_cell("%lambda invoke greet2")
     finally:
         default.set_default_runtime(previous)
+
+
+def test_only_the_environment_itself_may_use_its_runtime_api(runtime, name):
+    deploy(runtime, name, "export const handler = async () => process.env.AWS_LAMBDA_RUNTIME_API;\n")
+    address = runtime.invoke(name, {}).result
+    host, port = address.split(":")
+
+    def take_next():
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", "/2018-06-01/runtime/invocation/next")
+        return connection.getresponse().status
+
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        take_next()  # this process (the kernel's neighbour) is refused
+    runtime.create_function(name + "-py", (
+        "import urllib.request\n\ndef lambda_handler(event, context):\n    try:\n"
+        "        urllib.request.urlopen(f\"http://{event['address']}/2018-06-01/runtime/invocation/next\", timeout=5)\n"
+        "        return 'served'\n    except Exception as e:\n        return type(e).__name__\n"))
+    assert runtime.invoke(name + "-py", {"address": address}).result != "served"  # another function's handler too
+    assert runtime.invoke(name, {}).result == address  # and the function itself still runs

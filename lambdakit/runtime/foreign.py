@@ -17,7 +17,7 @@ import select
 import struct
 import threading
 
-from . import messages
+from . import messages, socket_owner
 from .environment import ExecutionEnvironment
 from .runtime_api import RuntimeApi
 
@@ -42,7 +42,7 @@ class ForeignEnvironment(ExecutionEnvironment):
         self._out_lock = threading.Lock()
         self._eof = False
         self._cpu_mark_ms = 0.0
-        self.api = RuntimeApi(spec["response_max_bytes"], self._drain)
+        self.api = RuntimeApi(spec["response_max_bytes"], self._drain, self._processes)
         spec["env"]["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         try:
             super().start(zygote, spec, cgroup)
@@ -51,6 +51,13 @@ class ForeignEnvironment(ExecutionEnvironment):
             raise
         self.channel.sock.setblocking(False)
         threading.Thread(target=self._read_output, name=f"lambdakit-{self.id}-output", daemon=True).start()
+
+    def _processes(self):
+        """The environment's processes: its cgroup's, or the runtime and its descendants."""
+        if self.pid is None:
+            return []
+        pids = self.cgroup.pids() if self.cgroup is not None else set()
+        return pids or socket_owner.descendants(self.pid)
 
     # -- the runtime's stdout and stderr (the function's logs) -----------------------------
     def _read_output(self):

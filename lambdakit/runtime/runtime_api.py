@@ -24,6 +24,7 @@ import threading
 from typing import NamedTuple
 
 from ..core.httpserver import LoopbackServer, PooledHandler
+from . import socket_owner
 
 PREFIX = "/2018-06-01/runtime"
 STARTED, READY, RUNNING, INIT_ERROR = "Started", "Ready", "Running", "InitError"
@@ -70,8 +71,11 @@ def error_payload(body, header):
 class RuntimeApi:
     """The Runtime API of one environment and the hand-over between it and the service."""
 
-    def __init__(self, response_max_bytes, before_outcome=lambda: None):
+    def __init__(self, response_max_bytes, before_outcome=lambda: None, own_processes=None):
         self.response_max_bytes = response_max_bytes
+        # The environment's processes (a callable), when only they may connect: the port is on
+        # the host's loopback, open to any process there, other functions' handlers included.
+        self._own_processes = own_processes
         self._before_outcome = before_outcome  # the service reads what the runtime printed first
         self._cond = threading.Condition()
         self.state = STARTED
@@ -80,7 +84,8 @@ class RuntimeApi:
         self._outcomes = []
         self._ended = False
         handler = type("RuntimeApiHandler", (_Handler,), {"api": self})
-        self._server = LoopbackServer(handler, workers=WORKERS, name="lambdakit-runtime-api")
+        self._server = _Server(handler, workers=WORKERS, name="lambdakit-runtime-api")
+        self._server.api = self
         self.address = f"127.0.0.1:{self._server.port}"
         threading.Thread(target=self._server.serve_forever, name="lambdakit-runtime-api",
                          daemon=True).start()
@@ -173,6 +178,18 @@ class RuntimeApi:
             self.state = INIT_ERROR
             self._publish(Outcome("init_error", error_payload(body, error_header)))
             return None
+
+
+class _Server(LoopbackServer):
+    api = None
+
+    def verify_request(self, request, client_address):
+        """Serve a connection only if a process of the environment opened it."""
+        own = self.api._own_processes
+        if own is None:
+            return True
+        inode = socket_owner.connection_inode(client_address[1], self.port)
+        return inode is not None and socket_owner.held_by(inode, own())
 
 
 def _transition_error(current, wanted):
