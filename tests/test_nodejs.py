@@ -268,3 +268,12 @@ def test_only_the_environment_itself_may_use_its_runtime_api(runtime, name):
         "        return 'served'\n    except Exception as e:\n        return type(e).__name__\n"))
     assert runtime.invoke(name + "-py", {"address": address}).result != "served"  # another function's handler too
     assert runtime.invoke(name, {}).result == address  # and the function itself still runs
+
+
+def test_commonjs_handlers_and_node_path(runtime, name, tmp_path):
+    (tmp_path / "app.js").write_text("exports.main = async (event) => ({\n"
+                                     "  path: process.env.NODE_PATH, cjs: typeof require === 'function'});\n")
+    runtime.create_function(name, str(tmp_path), runtime="nodejs24.x", handler="app.main")
+    assert runtime.invoke(name, {}).result == {
+        "path": "/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task",
+        "cjs": True}

@@ -79,6 +79,13 @@ def exec_runtime(spec, fd, task_root):
             for part in spec["command"]]
     if spec["runtime_family"] == NODE and not os.path.exists(argv[0]):
         argv[0] = rootfs.NODE_INSIDE  # a node from outside the system directories, bound there
+    if spec["runtime_family"] == NODE and not os.environ.get("NODE_PATH"):
+        # What AWS's Node.js bootstrap script sets when the function has not (as read from the
+        # nodejs24.x runtime by dev.to/wonderfulsoap, "Official Node.js Runtime Analysis"):
+        # layers' modules, the runtime's, the task root.
+        major = os.environ.get("AWS_EXECUTION_ENV", "").replace("AWS_Lambda_nodejs", "").split(".")[0]
+        os.environ["NODE_PATH"] = (f"/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:"
+                                   "/var/runtime/node_modules:/var/runtime:/var/task")
     if spec["runtime_family"] == PYTHON_RIC and spec["namespaces"] == "sandbox":
         os.environ["PYTHONPATH"] = "/var/runtime"  # where the sandbox keeps awslambdaric (rootfs.py)
     if spec["runtime_family"] == PROVIDED:
