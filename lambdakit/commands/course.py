@@ -1,6 +1,7 @@
 """Start the course: copy the lessons into your course folder (once: your work there is never
 overwritten), make sure the "Python 3 (lambdakit)" kernel is installed, and start JupyterLab on
-that folder, at the first lesson. JupyterLab listens on 127.0.0.1 only; open the printed URL."""
+that folder, at the first lesson. JupyterLab listens on 127.0.0.1 unless --ip says otherwise (a
+container); open the printed URL."""
 
 import os
 import sys
@@ -19,6 +20,8 @@ def add_arguments(parser):
     parser.add_argument("--update", action="store_true",
                         help="bring in new versions of the lessons: an untouched lesson is replaced, "
                              "one you changed gets the new version beside it (NN-name.new.ipynb)")
+    parser.add_argument("--ip", default="127.0.0.1",
+                        help="address JupyterLab listens on (default %(default)s; 0.0.0.0 inside a container)")
     parser.add_argument("--port", type=int, default=8888, help="port for JupyterLab (default 8888; taken ports move up)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     parser.add_argument("--prepare-only", action="store_true",
@@ -75,7 +78,7 @@ def _start_jupyterlab(folder, args):
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder.root}",
                # the printed URL (and the browser) open the first lesson, not the launcher
                f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={args.port}"]
+               f"--ServerApp.ip={args.ip}", f"--ServerApp.port={args.port}"]
     if args.no_browser:
         command.append("--no-browser")
     if os.geteuid() == 0:
