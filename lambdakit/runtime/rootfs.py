@@ -99,7 +99,6 @@ def build(root, uid=UID):
     _build_dev(root)
     for inside in ("/var/task", "/opt", "/tmp", "/proc"):
         os.makedirs(root + inside, exist_ok=True)
-    _link_compiled_paths(root)
     _shell_is_bash(root)
     # hidepid: the init (root, lambdakit's) is not among the processes the handler sees.
     mounts.mount("proc", root + "/proc", "proc", mounts.MS_NOSUID | mounts.MS_NODEV | mounts.MS_NOEXEC,
@@ -113,16 +112,6 @@ def _shell_is_bash(root):
     shell, bash = os.path.realpath("/bin/sh"), os.path.realpath("/bin/bash")
     if os.path.basename(shell) != "bash" and os.path.isfile(bash):
         mounts.bind(bash, root + shell)
-
-
-def _link_compiled_paths(root):
-    """The standard library the zygote imported before forking carries its host file names
-    in its code (tracebacks read source lines by them): that name leads to /var/lang here,
-    by a symbolic link, and to nothing else of the host."""
-    link = root + sys.base_prefix
-    if not os.path.lexists(link):  # under /usr, say, it is there already
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink("/var/lang", link)
 
 
 def _build_lang(root):

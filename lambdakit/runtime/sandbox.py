@@ -27,10 +27,12 @@ import sys
 import time
 
 from . import mounts, rootfs
+from .envvars import AWS_PATH
 from .outputpipe import OutputPipe
 
 SANDBOX, SANDBOX_HOST_UID, MOUNTS = "sandbox", "sandbox-host-uid", "mounts"
 TASK_ROOT = "/var/task"
+LANG_ROOT = "/var/lang"
 # Where AWS keeps its runtime. At the MOUNTS level, host directories under /tmp that the
 # runtime still imports from are bound under it, because the environment's own /tmp hides them.
 RUNTIME_ROOT = "/var/runtime"
@@ -50,11 +52,11 @@ def namespaces_available():
     """The isolation level this host allows: SANDBOX, MOUNTS or False (probed in children)."""
     if not hasattr(os, "pidfd_open") or not mounts.pivot_supported():
         return False
-    for mount_point in (TASK_ROOT, RUNTIME_ROOT, SANDBOX_ROOT):
+    for mount_point in (TASK_ROOT, RUNTIME_ROOT, LANG_ROOT, SANDBOX_ROOT):
         try:
             os.makedirs(mount_point, exist_ok=True)  # mount points only; needs root
         except OSError:
-            if mount_point == SANDBOX_ROOT:
+            if mount_point in (LANG_ROOT, SANDBOX_ROOT):
                 break
             return False
     for level in (SANDBOX, SANDBOX_HOST_UID, MOUNTS) if os.geteuid() == 0 else (MOUNTS,):
@@ -96,6 +98,30 @@ def _probe(level):
 
 
 # -- in the zygote ----------------------------------------------------------------------
+
+def relaunch_zygote(level):
+    """At the SANDBOX levels the zygote runs the interpreter from /var/lang and the runtime
+    from /var/runtime/lambdakit (bound there in a mount namespace of its own), so that the code
+    every environment inherits names AWS's paths: a traceback through the standard library
+    shows /var/lang/lib/python3.x/..., as on AWS, and its source lines are there to read.
+    It re-executes itself so, once; returns when there is nothing to do."""
+    package_dir = rootfs.package_dir()
+    if not is_sandbox(level) or sys.base_prefix == LANG_ROOT or package_dir not in sys.orig_argv:
+        return
+    host_prefix = sys.base_prefix
+    mounts.unshare(mounts.CLONE_NEWNS)
+    mounts.mount(None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
+    mounts.bind(host_prefix, LANG_ROOT)
+    mounts.mount("tmpfs", RUNTIME_ROOT, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
+    os.mkdir(RUNTIME_ROOT + "/lambdakit")
+    mounts.bind(package_dir, RUNTIME_ROOT + "/lambdakit")
+    mounts.remount_read_only(RUNTIME_ROOT)
+    python = f"{LANG_ROOT}/bin/{rootfs.python_dir()}"
+    arguments = [RUNTIME_ROOT + "/lambdakit" if a == package_dir else a for a in sys.orig_argv[1:]]
+    search = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+              if p and p != host_prefix and not p.startswith(host_prefix + "/")]
+    os.execve(python, [python, *arguments], dict(os.environ, PYTHONPATH=os.pathsep.join(search)))
+
 
 def fork(level):
     """os.fork(), and at the SANDBOX level into a new PID namespace: its pid 1 is a small
@@ -236,10 +262,10 @@ def _enter_root(spec):
     mounts.umount(_OLD_ROOT, mounts.MNT_DETACH)
     os.rmdir(_OLD_ROOT)
     mounts.remount_read_only("/")
-    # PATH as AWS sets it: the host interpreter's directory, added for environments that
+    # PATH as AWS sets it: the kernel's interpreter directory, added for environments that
     # run on the host's files, is not there (the interpreter is in /var/lang/bin).
-    host_bin = os.path.dirname(sys.executable)
-    os.environ["PATH"] = ":".join(p for p in os.environ.get("PATH", "").split(":") if p != host_bin)
+    aws = AWS_PATH.split(":")
+    os.environ["PATH"] = ":".join(p for p in os.environ.get("PATH", "").split(":") if p in aws or os.path.isdir(p))
     _relocate_interpreter()
     return TASK_ROOT
 

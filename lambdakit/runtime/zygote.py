@@ -151,6 +151,7 @@ def _load_whole_package(name):
 
 
 def main(fd, namespaces):
+    sandbox.relaunch_zygote(namespaces)
     package = sys.modules["lambdakit"]
     package.work = envtime.work  # `from lambdakit import work` in handler code
     package.__getattr__ = _load_whole_package
