@@ -205,3 +205,15 @@ def test_a_folder_that_cannot_be_made_is_one_line(shipped, tmp_path, capsys):
     assert _course(blocker / "course") == 2
     err = capsys.readouterr().err
     assert err.startswith("lambdakit course: cannot set up ") and err.count("\n") == 1
+
+
+def test_progress_stays_with_the_course_folder(shipped, tmp_path, capsys):
+    from lambdakit.course.progress import Progress
+
+    folder = tmp_path / "course"
+    assert _course(folder) == 0
+    Progress(CourseFolder(folder).progress_file).record_attempt("1.1", True, "")
+    capsys.readouterr()
+    assert main(["progress", "--dir", str(folder)]) == 0
+    mine = [line for line in capsys.readouterr().out.splitlines() if "1.1" in line]
+    assert mine and "✅" in mine[0], mine
