@@ -47,20 +47,24 @@ def run(args):
     _start_jupyterlab(folder, args)
 
 
+UPDATED = {"updated": "  {name}: updated",
+           "copied": "  {name}: new lesson",
+           "beside": "  {name}: you changed it; the new version is {new}",
+           "kept": "  {name}: you changed it and its .new copy; nothing written"}
+
+
 def _set_up(folder, update):
-    first_time = not folder.is_set_up()
-    placed = folder.set_up() if first_time else folder.update() if update else []
-    if first_time:
-        print(f"Copied {len(placed)} lessons into {folder.root}")
-    for p in placed if not first_time else ():
-        print({"updated": f"  {p.name}: updated",
-               "copied": f"  {p.name}: new lesson",
-               "beside": f"  {p.name}: you changed it; the new version is {p.written_as}",
-               "kept": f"  {p.name}: you changed it and its .new copy; nothing written"}[p.how])
-    waiting = [] if update or first_time else folder.outdated()
-    if waiting:
-        print(f"{len(waiting)} lesson(s) have a new version; `lambdakit course --update` brings them in "
-              "(your changes are kept).")
+    if not folder.is_set_up():
+        print(f"Copied {len(folder.set_up())} lessons into {folder.root}")
+    elif update:
+        placed = folder.update()
+        for p in placed:
+            print(UPDATED[p.how].format(name=p.name, new=p.written_as))
+        if not placed:
+            print(f"The lessons in {folder.root} are up to date.")
+    elif folder.outdated():
+        print(f"{len(folder.outdated())} lesson(s) have a new version; `lambdakit course --update` brings "
+              "them in (your changes are kept).")
 
 
 def _ensure_kernel():

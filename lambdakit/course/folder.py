@@ -48,7 +48,6 @@ class CourseFolder:
         """Copy every lesson in (once); an existing file of the same name is left alone."""
         record = self._record()
         placed = [self._place(lesson, record, beside=False) for lesson in self.lessons()]
-        (self.root / ".pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         self._save(record)
         return [p for p in placed if p.written_as]
 
@@ -94,4 +93,5 @@ class CourseFolder:
 
     def _save(self, record):
         self._record_path.parent.mkdir(parents=True, exist_ok=True)
+        (self.root / ".pytest.ini").write_text(PYTEST_INI, encoding="utf-8")  # ours: always the current one
         self._record_path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
