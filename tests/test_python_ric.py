@@ -53,14 +53,7 @@ def both():
         runtime.close()
 
 
-# lambdakit's own path names the host's file for a standard-library frame of an INIT error's
-# trace (the zygote imported importlib before the sandbox showed it at /var/lang); AWS's client
-# names /var/lang. Found by this test; strict, so it fails once fixed.
-HOST_PATH_IN_TRACE = pytest.mark.xfail(strict=True, reason="stdlib frames keep host file names")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=HOST_PATH_IN_TRACE) if n == "init_fails" else n
-                                  for n in sorted(HANDLERS)])
+@pytest.mark.parametrize("name", sorted(HANDLERS))
 def test_same_results_either_way(both, name):
     event = {"n": 7, "text": "héllo"}
     own, ric = (runtime.invoke(name, event) for runtime in both)
