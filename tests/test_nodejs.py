@@ -277,3 +277,27 @@ def test_commonjs_handlers_and_node_path(runtime, name, tmp_path):
     assert runtime.invoke(name, {}).result == {
         "path": "/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task",
         "cjs": True}
+
+
+def test_concurrent_requests_get_environments_of_their_own(runtime, name):
+    from concurrent.futures import ThreadPoolExecutor
+
+    deploy(runtime, name, "export const handler = async (event) => {\n"
+                          "  await new Promise((r) => setTimeout(r, 300));\n  return event.i;\n};\n")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: runtime.invoke(name, {"i": i}), range(4)))
+    assert [r.result for r in results] == [0, 1, 2, 3]
+    assert len({r.record.environment_id for r in results}) == 4 and all(r.record.cold for r in results)
+
+
+def test_provisioned_concurrency_initialises_node_ahead(make_runtime):
+    runtime = make_runtime(clock="virtual")
+    runtime.create_function("pc", "console.log('INIT', process.env.AWS_LAMBDA_INITIALIZATION_TYPE);\n"
+                                  "export const handler = async () => 'ready';\n",
+                            runtime="nodejs22.x", publish=True)
+    runtime.create_alias("pc", "live", "1")
+    runtime.put_provisioned_concurrency_config("pc", "live", 2)
+    assert [e.message.split("\t")[-1] for e in runtime.log_events("pc")] == ["INIT provisioned-concurrency"] * 2
+    runtime.advance(seconds=1)
+    invoked = runtime.invoke("pc", {}, qualifier="live")
+    assert invoked.result == "ready" and not invoked.record.cold
