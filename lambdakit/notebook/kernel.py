@@ -32,9 +32,9 @@ def install_kernel(user=False, sys_prefix=False, prefix=None):
     if not (user or sys_prefix or prefix):
         sys_prefix, user = (True, False) if sys.prefix != sys.base_prefix else (False, True)
     with tempfile.TemporaryDirectory() as staging:
-        # write_kernel_spec adds ipykernel's logos; the spec itself is ours, pinned to this Python.
-        spec_dir = write_kernel_spec(os.path.join(staging, KERNEL_NAME),
-                                     overrides={**SPEC, "argv": [sys.executable, *SPEC["argv"][1:]]})
+        # ipykernel's spec (logos, metadata) with our name and arguments, pinned to this Python
+        spec_dir = write_kernel_spec(os.path.join(staging, KERNEL_NAME), overrides={
+            "display_name": DISPLAY_NAME, "argv": [sys.executable, *SPEC["argv"][1:]]})
         return KernelSpecManager().install_kernel_spec(
             spec_dir, KERNEL_NAME, user=user, prefix=sys.prefix if sys_prefix else prefix)
 
