@@ -221,6 +221,10 @@ def test_an_output_flood_is_bounded(sandboxed):
     dropped = int(result.log.split("[lambdakit] ", 1)[1].split()[0])
     assert dropped > 10_000_000  # `yes` wrote megabytes a second; they were counted, not kept
     assert len(result.log.encode()) < 300 * 1024
+    group = sandboxed.environments("flood")[0].cgroup
+    if group is not None and "memory" in group.by_controller:  # the environment holds no copy of it either
+        with open(os.path.join(group.by_controller["memory"], "memory.max_usage_in_bytes")) as f:
+            assert int(f.read()) < 100 * 1024 * 1024
 
 
 FILL_TMP = """

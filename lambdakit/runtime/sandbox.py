@@ -49,17 +49,17 @@ BOOTSTRAP = "/var/runtime/bootstrap.py"  # what AWS's Python runtime runs (its c
 
 
 def namespaces_available():
-    """The isolation level this host allows: SANDBOX, MOUNTS or False (probed in children)."""
-    if not hasattr(os, "pidfd_open") or not mounts.pivot_supported():
-        return False
+    """The isolation level this host allows: SANDBOX, SANDBOX_HOST_UID, MOUNTS or False
+    (each probed in a child)."""
+    sandbox_possible = os.geteuid() == 0 and hasattr(os, "pidfd_open") and mounts.pivot_supported()
     for mount_point in (TASK_ROOT, RUNTIME_ROOT, LANG_ROOT, SANDBOX_ROOT):
         try:
             os.makedirs(mount_point, exist_ok=True)  # mount points only; needs root
         except OSError:
-            if mount_point in (LANG_ROOT, SANDBOX_ROOT):
-                break
-            return False
-    for level in (SANDBOX, SANDBOX_HOST_UID, MOUNTS) if os.geteuid() == 0 else (MOUNTS,):
+            if mount_point in (TASK_ROOT, RUNTIME_ROOT):
+                return False
+            sandbox_possible = False
+    for level in (SANDBOX, SANDBOX_HOST_UID, MOUNTS) if sandbox_possible else (MOUNTS,):
         if _probe(level):
             return level
     return False
