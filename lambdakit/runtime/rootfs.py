@@ -93,8 +93,8 @@ def build(root, uid=UID):
             os.symlink(os.readlink(host), root + host)
         elif os.path.isdir(host):
             _bind_into(root, host, host)
-    _build_lang(root)
-    _build_runtime(root)
+    sdk_in_lang = _build_lang(root)
+    _build_runtime(root, with_sdk=not sdk_in_lang)
     _build_etc(root, uid)
     _build_dev(root)
     for inside in ("/var/task", "/opt", "/tmp", "/proc"):
@@ -115,25 +115,34 @@ def _shell_is_bash(root):
 
 
 def _build_lang(root):
+    """/var/lang, its site-packages holding the SDK only; False where the interpreter has no
+    site-packages directory to mount it on (a distribution's Python: dist-packages)."""
     _bind_into(root, sys.base_prefix, "/var/lang")
     site = f"{root}/var/lang/lib/{python_dir()}/site-packages"
-    os.makedirs(site, exist_ok=True)
+    if not os.path.isdir(site):
+        return False
     # Whatever else the host interpreter has installed stays out: the SDK only.
     mounts.mount("tmpfs", site, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
-    for path in _module_paths(SDK_MODULES):
-        target = os.path.join(site, os.path.basename(path))
+    _bind_modules(site, SDK_MODULES)
+    mounts.remount_read_only(site)
+    return True
+
+
+def _bind_modules(directory, names):
+    for path in _module_paths(names):
+        target = os.path.join(directory, os.path.basename(path))
         _place(path, target)
         mounts.bind(path, target)
-    mounts.remount_read_only(site)
 
 
-def _build_runtime(root):
+def _build_runtime(root, with_sdk):
+    """/var/runtime: lambdakit's runtime, AWS's runtime client, and the SDK when /var/lang
+    could not hold it (where Python 3.8-3.10 runtimes keep it on AWS)."""
     runtime = root + "/var/runtime"
     os.makedirs(runtime)
     mounts.mount("tmpfs", runtime, "tmpfs", mounts.MS_NOSUID | mounts.MS_NODEV, "size=1m,mode=755")
     _bind_into(root, _PACKAGE_DIR, "/var/runtime/lambdakit")
-    for path in _module_paths(RIC_MODULES):  # AWS's Python runtime client, where AWS keeps it
-        _bind_into(root, path, "/var/runtime/" + os.path.basename(path))
+    _bind_modules(runtime, RIC_MODULES + (SDK_MODULES if with_sdk else ()))
     _bind_node(root)
     mounts.remount_read_only(runtime)
 
