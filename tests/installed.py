@@ -7,7 +7,6 @@ directory without processing the editable install's own .pth files, and the fres
 environment's site-packages comes first, so `import lambdakit` is the wheel's.
 """
 
-import os
 import shutil
 import subprocess
 import sys

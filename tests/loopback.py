@@ -1,8 +1,16 @@
-"""Which local addresses a TCP port listens on, read from the kernel's socket tables."""
+"""Loopback helpers for tests: a free port, and which local addresses a port listens on (from /proc/net)."""
 
 import os
+import socket
 
 import pytest
+
+
+def free_port():
+    """A TCP port nothing listens on now (a server told to use it moves up if it is taken meanwhile)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def listening_addresses(port):

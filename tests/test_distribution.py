@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from installed import build_wheel, install
+from loopback import free_port
 from lambdakit.cli import main
 from lambdakit.course.folder import CourseFolder
 
@@ -49,11 +50,6 @@ def test_the_wheel_carries_the_course_and_the_kernel(installed):
     assert argv[0] == "python" and "--ext=lambdakit.notebook.magics" in argv
     assert name == "Python 3 (lambdakit)"
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _lines(stream, into):
@@ -104,7 +100,7 @@ def _get(base, path, token):
 def test_course_serves_lesson_00_from_the_folder_and_nbval_passes_there(installed, tmp_path):
     folder = tmp_path / "my course"
     server = subprocess.Popen([installed.lambdakit, "course", "--dir", str(folder), "--no-browser",
-                               "--port", str(_free_port())], env=installed.env(),
+                               "--port", str(free_port())], env=installed.env(),
                               cwd=installed.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, output = queue.Queue(), []
     threading.Thread(target=_lines, args=(server.stdout, lines), daemon=True).start()

@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import listening_addresses
+from loopback import free_port, listening_addresses
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -42,11 +41,6 @@ def proxy():
         assert done.returncode == 0, f"npm install configurable-http-proxy failed:\n{done.stderr[-2000:]}"
     return str(installed)
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Hub:
@@ -80,15 +74,15 @@ def _server(hub, name):
 def test_each_learner_gets_the_course_in_their_own_folder_and_the_hub_stops_cleanly(proxy, tmp_path):
     token, homes = secrets.token_hex(16), tmp_path / "homes"
     homes.mkdir()
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "test_config.py"
     config.write_text(f"""
 c = get_config()
 load_subconfig({str(CONFIG)!r})
 c.JupyterHub.port = {port}
-c.JupyterHub.hub_port = {_free_port()}
+c.JupyterHub.hub_port = {free_port()}
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{_free_port()}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
 c.JupyterHub.services = [{{"name": "teacher", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "teacher", "services": ["teacher"],
                              "scopes": ["admin:users", "admin:servers", "access:servers"]}}]
