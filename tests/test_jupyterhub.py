@@ -4,6 +4,7 @@ a folder of their own, serves lesson 00 on the lambdakit kernel, and everything 
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from loopback import free_port, listening_addresses
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
 LEARNERS = ("ada", "grace")
+NEWS = "@jupyterlab/apputils-extension:announcements"
 # The proxy is an npm package; installed once per machine, outside the checkout.
 NPM_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdakit" / "npm"
 WAIT_S = 120  # how long a hub or a server may take to come up or go (a bound, not an assertion)
@@ -54,6 +57,12 @@ class Hub:
         with urllib.request.urlopen(request, timeout=30) as reply:
             text = reply.read().decode()
             return reply.status, json.loads(text) if text else None
+
+    def page(self, path):
+        """The HTML at path and where it was redirected to."""
+        request = urllib.request.Request(f"{self.base}{path}", headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.read().decode(), urlsplit(reply.url).path
 
     def wait_for(self, what, condition):
         deadline = time.monotonic() + WAIT_S
@@ -107,6 +116,10 @@ c.JupyterHub.load_roles = [{{"name": "teacher", "services": ["teacher"],
             specs = hub.request("GET", f"/user/{name}/api/kernelspecs")[1]["kernelspecs"]
             assert specs["lambdakit"]["spec"]["display_name"] == "Python 3 (lambdakit)"
             assert _server(hub, name)["url"] == f"/user/{name}/"
+            page, landed = hub.page(f"/user/{name}/")
+            assert landed == f"/user/{name}/lab/tree/00-start-here.ipynb"
+            config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+            assert NEWS in config["disabledExtensions"], "the news prompt is still enabled"
         for name in LEARNERS:
             assert hub.request("DELETE", f"/hub/api/users/{name}/server")[0] in (202, 204)
         for name in LEARNERS:
