@@ -7,6 +7,7 @@ of its choosing, and looks at what comes back.
 
 import json
 import threading
+from contextvars import ContextVar
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +16,20 @@ from ..runtime.service import Runtime
 from .exercises import fail
 
 CHECK_START = "2025-06-01T12:00:00Z"
+
+
+_GRADER_SOURCES = ContextVar("grader_sources", default=None)
+
+
+@contextmanager
+def deployed_functions(sources):
+    """While grading: the functions the learner's kernel has deployed, {name: handler source}
+    (the grader has no default runtime of its own to look them up in)."""
+    token = _GRADER_SOURCES.set(dict(sources))
+    try:
+        yield
+    finally:
+        _GRADER_SOURCES.reset(token)
 
 
 def handler_source(answer, what="your handler code"):
@@ -27,24 +42,21 @@ def handler_source(answer, what="your handler code"):
              f"not {type(answer).__name__}.")
     if "def " in answer or "\n" in answer:
         return answer
+    graded = _GRADER_SOURCES.get()
+    if graded is not None:
+        if answer not in graded:
+            fail(f"there is no function {answer!r}; run the cell that creates it.")
+        return graded[answer]
     return _default_runtime_source(answer)
 
 
 def _default_runtime_source(name):
-    import os
-
-    from ..notebook.default import default_runtime
-    from ..core.errors import ResourceNotFoundException
-    runtime = default_runtime()
-    try:
-        location = runtime.get_function(name)["Code"]["Location"].removeprefix("file://")
-        handler = runtime.get_function_configuration(name)["Handler"]
-    except ResourceNotFoundException:
+    from .evidence import function_source
+    source = function_source(name)
+    if source is None:
         fail(f"there is no function {name!r}; pass the handler's code or the name of a "
              "function you created.")
-    path = os.path.join(location, handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return source
 
 
 @contextmanager

@@ -33,7 +33,7 @@ class ExerciseFailed(AssertionError):
         return [f"ExerciseFailed: {self}"]
 
 
-class _Failure(Exception):
+class Failure(Exception):
     """Raised by `fail` inside a checker; `check` adds the exercise id."""
 
     def __init__(self, reason, hint=None):
@@ -42,7 +42,7 @@ class _Failure(Exception):
 
 
 def fail(reason, hint=None):
-    raise _Failure(reason, hint)
+    raise Failure(reason, hint)
 
 
 def expect(condition, reason, hint=None):
@@ -73,6 +73,11 @@ def _load_checkers():
     _loaded_from = directory
 
 
+def load_checkers():
+    """Load every checker now (the grader does so before any learner cell runs)."""
+    _load_checkers()
+
+
 def checker(exercise_id):
     _load_checkers()
     try:
@@ -92,7 +97,7 @@ def check(exercise_id, *answer, **options):
     progress = Progress()
     try:
         summary = run(*answer, **options)
-    except _Failure as failure:
+    except Failure as failure:
         progress.record_attempt(exercise_id, False, failure.reason)
         raise ExerciseFailed(exercise_id, failure.reason, failure.hint) from None
     except Exception as error:

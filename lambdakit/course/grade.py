@@ -2,12 +2,12 @@
 
 The learner's notebook is copied to a scratch directory with course/grading/conftest.py.
 Each check cell gets back the course's source and reference output (from
-course/reference/), so a check edited or a wrong output saved by hand cannot pass; starter
-cells are the learner's own code, so they run but their saved output is not compared.
-Then `pytest --nbval` runs the notebook in a fresh kernel in the current environment, and
-the conftest writes every cell's outcome to a results file, from which the per-exercise
-report is made. Cells the course wrote are compared with their saved outputs as usual; a
-difference there is reported but does not change the grade.
+course/reference/); starter cells are the learner's own code, so they run but their saved
+output is not compared. Then `pytest --nbval` runs the notebook in a fresh kernel in the
+current environment. After each check cell the conftest judges its exercise in the pytest
+process (lambdakit.course.judge) on evidence from the kernel; that verdict, not the check
+cell's output, is the grade. Cells the course wrote are compared with their saved outputs
+as usual; a difference there is reported but does not change the grade.
 """
 
 import json
@@ -39,6 +39,11 @@ class ExerciseResult:
     title: str
     passed: bool
     message: str = ""
+    seconds: float = 0.0        # how long the grader's check took
+
+
+class NoExercises(GradingError):
+    """A lesson notebook without graded exercises (lesson 0, an ungraded lesson)."""
 
 
 @dataclass
@@ -75,10 +80,17 @@ class GradeReport:
 
 def identify(nb, path, course):
     number = nb.metadata.get("lambdakit", {}).get("lesson")
-    lesson = course.lesson(number) if number else course.lesson_for_notebook(path)
+    try:
+        lesson = course.lesson(number) if number is not None else course.lesson_for_notebook(path)
+    except KeyError:
+        lesson = None
     if lesson is None:
+        if number is not None or re.match(r"\d\d-", Path(path).name):
+            raise NoExercises(f"{path} has no graded exercises: nothing to grade.")
         raise GradingError(f"{path} is not a lesson notebook (no lambdakit lesson metadata, "
                            "no NN- file name prefix).")
+    if not lesson.exercises:
+        raise NoExercises(f"{path} (lesson {lesson.number}) has no graded exercises: nothing to grade.")
     return lesson
 
 
@@ -141,22 +153,45 @@ def _why(message):
                 lines[0] if lines else "failed")
 
 
+@dataclass
+class NothingToGrade:
+    """The report of a notebook without graded exercises: one line."""
+    notebook: str
+    reason: str
+    lesson: object = None
+    exercises: list = field(default_factory=list)
+    passed: bool = True
+
+    def render(self):
+        return self.reason
+
+
 def grade(*notebooks, timeout=300, keep=None):
-    """Grade notebooks in one nbval run (a kernel each); return a GradeReport for each."""
+    """Grade notebooks in one nbval run (a kernel each); return a report for each."""
     course = syllabus.load()
-    prepared = []
-    for notebook in map(Path, notebooks):
+    prepared, reports = [], {}
+    for index, notebook in enumerate(map(Path, notebooks)):
         try:
             nb = nbformat.read(str(notebook), as_version=4)
         except Exception as error:
             raise GradingError(f"Cannot read {notebook}: {error}") from None
-        lesson = identify(nb, notebook, course)
-        prepared.append((notebook, lesson, *prepare(nb, load_references(lesson))))
+        try:
+            lesson = identify(nb, notebook, course)
+        except NoExercises as nothing:
+            reports[index] = NothingToGrade(str(notebook), str(nothing))
+            continue
+        prepared.append((index, notebook, lesson, *prepare(nb, load_references(lesson))))
+    if prepared:
+        reports.update(_graded(prepared, timeout, keep))
+    return [reports[index] for index in sorted(reports)]
+
+
+def _graded(prepared, timeout, keep):
     with tempfile.TemporaryDirectory(prefix="lambdakit-grade-") as scratch:
         workdir = Path(keep or scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         names = []
-        for index, (notebook, _, nb, _, _) in enumerate(prepared):
+        for index, notebook, _, nb, _, _ in prepared:
             names.append(f"{index:02d}-{notebook.name}")
             nbformat.write(nb, str(workdir / names[-1]))
         results_path = workdir / "results.jsonl"
@@ -164,19 +199,21 @@ def grade(*notebooks, timeout=300, keep=None):
         run = _run_nbval(names, workdir, results_path, timeout)
         results = [json.loads(line) for line in results_path.read_text().splitlines()] \
             if results_path.exists() else []
-    reports = []
-    for name, (notebook, lesson, _, roles, missing) in zip(names, prepared):
+    reports = {}
+    for name, (index, notebook, lesson, _, roles, missing) in zip(names, prepared):
         mine = [r for r in results if r.get("notebook") == name]
         if not mine:
             raise GradingError(f"pytest did not run {notebook}:\n{run.stdout}\n{run.stderr}")
-        reports.append(_report(notebook, lesson, roles, missing, mine))
+        reports[index] = _report(notebook, lesson, roles, missing, mine)
     return reports
 
 
 def _report(notebook, lesson, roles, missing, results):
-    failed = {}
+    failed, judged = {}, {}
     for r in results:
-        if r["outcome"] == "failed":
+        if r["when"] == "judged":
+            judged[r["exercise"]] = r
+        elif r["outcome"] == "failed":
             failed.setdefault(r["cell"], _why(r["message"]))
     exercises, others = [], []
     checks = {exercise: n for n, (role, exercise) in roles.items() if role == "check"}
@@ -185,13 +222,18 @@ def _report(notebook, lesson, roles, missing, results):
         if e.id in missing or e.id not in checks:
             exercises.append(ExerciseResult(e.id, e.title, False, "its check cell is missing from the notebook"))
             continue
-        why = failed.get(checks[e.id])
+        verdict = judged.get(e.id)
+        if verdict is None:     # the kernel died or the run stopped before this check cell
+            why = failed.get(checks[e.id]) or "its check cell did not run"
+            verdict = {"passed": False, "message": f"❌ {e.id} not yet: {why}", "seconds": 0.0}
+        why = "" if verdict["passed"] else verdict["message"]
         if why and e.id in starters and starters[e.id] in failed:
             why = f"{why}\n(your exercise cell raised: {failed[starters[e.id]]})"
-        exercises.append(ExerciseResult(e.id, e.title, why is None, why or ""))
+        exercises.append(ExerciseResult(e.id, e.title, verdict["passed"], why, verdict["seconds"]))
     for n, why in sorted(failed.items()):
         role, _ = roles.get(n, (None, None))
         if role is None:
             others.append((n, why))
+    cells = [r for r in results if r["when"] != "judged"]
     seconds = sum(r.get("seconds", 0.0) for r in results)
-    return GradeReport(str(notebook), lesson, exercises, others, len(results), seconds)
+    return GradeReport(str(notebook), lesson, exercises, others, len(cells), seconds)

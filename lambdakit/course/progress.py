@@ -74,6 +74,19 @@ class Progress:
             else:
                 entry["last_error"] = detail
 
+    def record_grade(self, exercise_id, passed, detail):
+        """`lambdakit grade`'s verdict replaces whatever the kernel's checks recorded, so
+        `lambdakit progress` shows what the grade shows."""
+        with self._editing(exercise_id) as entry:
+            entry["graded_at"] = entry["last_attempt_at"] = _now()
+            if passed:
+                entry.setdefault("passed_at", entry["graded_at"])
+                entry["summary"] = detail
+                entry.pop("last_error", None)
+            else:
+                entry.pop("passed_at", None)
+                entry["last_error"] = detail
+
     def record_hint(self, exercise_id, level):
         with self._editing(exercise_id) as entry:
             entry["hints_seen"] = max(entry.get("hints_seen", 0), level)
