@@ -84,3 +84,10 @@ def test_a_bootstrap_that_exits_is_runtime_exit_error(runtime, tmp_path):
     invoked = runtime.invoke("exits", {})
     assert invoked.error_type == "Runtime.ExitError"
     assert invoked.result["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
+
+
+def test_a_crashing_bootstrap_leaves_its_last_words_in_the_log(runtime, tmp_path):
+    script = "#!/bin/bash\necho 'about to fail' >&2\nno_such_command_here\nexit 3\n"
+    runtime.create_function("last-words", package(tmp_path, {"bootstrap": script}), runtime="provided.al2023")
+    log = runtime.invoke("last-words", {}).log
+    assert "about to fail\n" in log and "no_such_command_here: command not found" in log

@@ -312,6 +312,11 @@ class ExecutionEnvironment:
         """Whether the kernel ended it at its memory group's hard limit."""
         return self.cgroup is not None and self.cgroup.oom_kills() > 0
 
+    def unread_output(self):
+        """What the process wrote that no message carried, once it has ended (a runtime that
+        speaks the Runtime API writes its logs straight to the pipe: foreign.py)."""
+        return ""
+
     def kill(self):
         """Stop the environment and everything it started."""
         if self.pid is None:

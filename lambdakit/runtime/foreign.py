@@ -16,6 +16,7 @@ import os
 import select
 import struct
 import threading
+import time
 
 from . import messages, socket_owner
 from .environment import ExecutionEnvironment
@@ -151,6 +152,18 @@ class ForeignEnvironment(ExecutionEnvironment):
         """Until the runtime asks for its next event (or has gone): the end of the invocation."""
         while not self.api.idle and not self.zygote.has_exited(self.pid):
             self.api.wait_idle(_EXIT_CHECK_S)
+
+    def unread_output(self):
+        """What the runtime printed before it ended without an answer (its last words:
+        a bootstrap's shell error, a stack trace), as AWS keeps it in the log."""
+        self._wait_for_end_of_output()
+        return self._take_output()
+
+    def _wait_for_end_of_output(self, timeout_s=0.5):
+        """Until the pipe has closed (every process holding it has gone), briefly."""
+        deadline = time.monotonic() + timeout_s
+        while not self._eof and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def answered(self):
         """Whether the runtime has answered and is back at /next (or has gone): a runtime that

@@ -83,6 +83,7 @@ class Invocation:
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
             status = self.env.zygote.wait_exit(self.env.pid)
+            self.init_output += self.env.unread_output()
             self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
 
     # -- INVOKE ------------------------------------------------------------
@@ -134,6 +135,7 @@ class Invocation:
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
             self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self.output += env.unread_output()
             self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
                                 "Runtime.ExitError", records.CRASH)
 
