@@ -12,6 +12,8 @@ import yaml
 from lambdakit.cli import main
 from lambdakit.course import paths, syllabus
 from lambdakit.course.build import with_solutions
+from lambdakit.course.grade_output import CSV_COLUMNS
+from lambdakit.course.progress import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "deploy" / "classroom" / "classroom.yml"
@@ -42,20 +44,31 @@ def _hand_in(learner_dir, solved):
 def test_gradebook_puts_a_class_in_one_csv(tmp_path, capsys):
     submissions = tmp_path / "submissions"
     _hand_in(submissions / "ada", solved=True)
+    # Grace hands in her course folder: her attempts and hints come with it
     unsolved = _hand_in(submissions / "grace", solved=False)
+    grace = Progress(submissions / "grace" / ".lambdakit" / "progress.json")
+    for _ in range(3):
+        grace.record_attempt("1.2", False, "not yet")
+    grace.record_hint("1.2", 2)
     # an update copy beside the learner's work is not what they handed in
     shutil.copy(_hand_in(tmp_path / "solved", solved=True), unsolved.with_suffix(".new.ipynb"))
     out = tmp_path / "grades.csv"
     assert main(["gradebook", str(submissions), "--lesson", "1", "--lesson", "2", "--out", str(out)]) == 0
     assert "Graded 2 learner(s): 3 of 12 exercise results pass" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == ["learner", "lesson", "notebook", "exercise", "title", "passed", "message"]
-    got = {(r["learner"], r["exercise"]): (r["passed"], r["notebook"], r["message"]) for r in rows}
+    assert list(rows[0]) == ["learner", *CSV_COLUMNS]
+    assert [r["exercise"] for r in rows] == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3"] * 2
+    got = {(r["learner"], r["exercise"]): r for r in rows}
     for exercise in ("1.1", "1.2", "1.3"):
-        assert got[("ada", exercise)] == ("1", "notebooks/01-hello-handler.ipynb", "")
-        passed, notebook, message = got[("grace", exercise)]
-        assert (passed, notebook) == ("0", "notebooks/01-hello-handler.ipynb") and "not yet" in message
-    assert {got[(learner, e)] for learner in ("ada", "grace") for e in ("2.1", "2.2", "2.3")} == {("0", "", "not handed in")}
+        assert (got[("ada", exercise)]["passed"], got[("ada", exercise)]["notebook"]) == \
+            ("1", "notebooks/01-hello-handler.ipynb")
+        mine = got[("grace", exercise)]
+        assert (mine["passed"], mine["notebook"]) == ("0", "notebooks/01-hello-handler.ipynb")
+        assert "not yet" in mine["message"]
+    assert (got[("grace", "1.2")]["attempts"], got[("grace", "1.2")]["hints_seen"]) == ("3", "2")
+    assert (got[("ada", "1.2")]["attempts"], got[("ada", "1.2")]["hints_seen"]) == ("0", "0")
+    assert {(got[(learner, e)]["passed"], got[(learner, e)]["notebook"], got[(learner, e)]["message"])
+            for learner in ("ada", "grace") for e in ("2.1", "2.2", "2.3")} == {("0", "", "not handed in")}
 
 
 def test_gradebook_errors_are_one_line(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """Grade a class: every learner's lesson notebooks under SUBMISSIONS (one folder per learner,
-e.g. GitHub Classroom's clones) graded as `lambdakit grade` does, into one CSV with a row per
-learner and exercise (learner, lesson, notebook, exercise, title, passed, message)."""
+e.g. GitHub Classroom's clones) graded as `lambdakit grade` does, into one CSV: `lambdakit grade
+--csv`'s columns (with attempts and times when a learner hands in their course folder's progress)
+after a learner column, one row per learner and exercise."""
 
 import sys
 
@@ -24,17 +25,18 @@ def run(args):
     if not Path(args.submissions).is_dir():
         print(f"lambdakit gradebook: {args.submissions} is not a folder", file=sys.stderr)
         return 2
-    graded = {lesson.number for lesson in syllabus.load().lessons if lesson.exercises}
+    course = syllabus.load()
+    graded = [lesson.number for lesson in course.lessons if lesson.exercises]
     for number in args.lesson or ():
         if number not in graded:
             print(f"lambdakit gradebook: there is no lesson {number} with exercises", file=sys.stderr)
             return 2
-    if args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as out:
-            rows = gradebook(args.submissions, out, args.lesson, args.timeout)
-        learners = len({row.learner for row in rows})
-        print(f"Graded {learners} learner(s): {sum(r.passed == '1' for r in rows)} of {len(rows)} "
-              f"exercise results pass; written to {args.out}")
-    else:
-        gradebook(args.submissions, sys.stdout, args.lesson, args.timeout)
+    lessons = sorted(set(args.lesson or graded))
+    if not args.out:
+        gradebook(args.submissions, sys.stdout, course, lessons, args.timeout)
+        return 0
+    with open(args.out, "w", newline="", encoding="utf-8") as out:
+        rows = gradebook(args.submissions, out, course, lessons, args.timeout)
+    print(f"Graded {len({r['learner'] for r in rows})} learner(s): {sum(str(r['passed']) == '1' for r in rows)} "
+          f"of {len(rows)} exercise results pass; written to {args.out}")
     return 0

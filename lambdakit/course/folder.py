@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import paths
 
+PROGRESS_FILE = ".lambdakit/progress.json"
 PYTEST_INI = "[pytest]\naddopts = -p lambdakit.course.nbval_plugin -p no:cacheprovider\n"
 
 
@@ -36,7 +37,7 @@ class CourseFolder:
 
     @property
     def progress_file(self):
-        return self.root / ".lambdakit" / "progress.json"
+        return self.root / PROGRESS_FILE
 
     def lessons(self):
         return sorted(self.source.glob("[0-9][0-9]-*.ipynb"))
