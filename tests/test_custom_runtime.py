@@ -91,3 +91,27 @@ def test_a_crashing_bootstrap_leaves_its_last_words_in_the_log(runtime, tmp_path
     runtime.create_function("last-words", package(tmp_path, {"bootstrap": script}), runtime="provided.al2023")
     log = runtime.invoke("last-words", {}).log
     assert "about to fail\n" in log and "no_such_command_here: command not found" in log
+
+
+def test_the_tutorial_as_a_zip_through_boto3(runtime):
+    import io
+    import zipfile
+
+    import boto3
+    from botocore.config import Config
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, mode in (("bootstrap", 0o755), ("function.sh", 0o644)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16  # as `chmod 755 bootstrap && zip` stores it
+            with open(os.path.join(TUTORIAL, name)) as f:
+                archive.writestr(info, f.read())
+    client = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x",
+                          config=Config(retries={"total_max_attempts": 1}))
+    client.create_function(FunctionName="tutorial-zip", Runtime="provided.al2023", Handler="function.handler",
+                           Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buffer.getvalue()})
+    reply = client.invoke(FunctionName="tutorial-zip", Payload=b"{}")
+    assert "FunctionError" not in reply
+    assert reply["Payload"].read() == b'{"statusCode": 200, "body": "Hello from Lambda!"}'

@@ -301,3 +301,13 @@ def test_provisioned_concurrency_initialises_node_ahead(make_runtime):
     runtime.advance(seconds=1)
     invoked = runtime.invoke("pc", {}, qualifier="live")
     assert invoked.result == "ready" and not invoked.record.cold
+
+
+def test_json_log_format(runtime, name):
+    deploy(runtime, name, "console.log('at init');\nexport const handler = async () => {\n"
+                          "  console.warn('careful');\n  return 1;\n};\n", log_format="JSON")
+    invoked = runtime.invoke(name, {})
+    records = [json.loads(line) for line in invoked.log.splitlines() if '"level":"WARN"' in line]
+    assert len(records) == 1
+    assert set(records[0]) == {"timestamp", "level", "requestId", "message"}
+    assert (records[0]["requestId"], records[0]["message"]) == (invoked.request_id, "careful")
