@@ -203,7 +203,8 @@ def test_a_folder_that_cannot_be_made_is_one_line(shipped, tmp_path, capsys):
     assert err.startswith("lambdakit course: cannot set up ") and err.count("\n") == 1
 
 
-def test_progress_stays_with_the_course_folder(shipped, tmp_path, capsys):
+def test_progress_stays_with_the_course_folder(shipped, tmp_path, monkeypatch, capsys):
+    from lambdakit.course import paths
     from lambdakit.course.progress import Progress
 
     folder = tmp_path / "course"
@@ -213,3 +214,10 @@ def test_progress_stays_with_the_course_folder(shipped, tmp_path, capsys):
     assert main(["progress", "--dir", str(folder)]) == 0
     mine = [line for line in capsys.readouterr().out.splitlines() if "1.1" in line]
     assert mine and "✅" in mine[0], mine
+    # kernels start in the notebook's directory, and a learner's terminal in the folder
+    monkeypatch.delenv(paths.PROGRESS_VAR, raising=False)
+    (folder / "my work").mkdir()
+    monkeypatch.chdir(folder / "my work")
+    assert paths.progress_file() == folder / ".lambdakit" / "progress.json"
+    monkeypatch.chdir(tmp_path)
+    assert paths.progress_file() != folder / ".lambdakit" / "progress.json"

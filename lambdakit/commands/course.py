@@ -89,7 +89,5 @@ def _start_jupyterlab(folder, args):
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI)
     config_path = [str(JUPYTER_CONFIG), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_path)
-    # Kernels inherit the server's environment: progress is recorded in the course folder.
-    os.environ.setdefault("LAMBDAKIT_PROGRESS", str(folder.progress_file))
     print("Starting JupyterLab on the first lesson; press Ctrl-C twice to stop it.", flush=True)
     os.execv(sys.executable, command)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import paths
 
-PROGRESS_FILE = ".lambdakit/progress.json"
 PYTEST_INI = "[pytest]\naddopts = -p lambdakit.course.nbval_plugin -p no:cacheprovider\n"
 
 
@@ -33,11 +32,11 @@ class CourseFolder:
     def __init__(self, root, source=None):
         self.root = Path(root).expanduser().resolve()
         self.source = Path(source) if source else paths.notebooks_dir()
-        self._record_path = self.root / ".lambdakit" / "copied.json"
+        self._record_path = self.root / paths.FOLDER_RECORD
 
     @property
     def progress_file(self):
-        return self.root / PROGRESS_FILE
+        return self.root / paths.FOLDER_PROGRESS
 
     def lessons(self):
         return sorted(self.source.glob("[0-9][0-9]-*.ipynb"))

@@ -15,7 +15,7 @@ import io
 from pathlib import Path
 
 from . import grade_output
-from .folder import PROGRESS_FILE
+from .paths import FOLDER_PROGRESS
 from .grade import GradingError, grade
 from .progress import Progress
 
@@ -38,8 +38,8 @@ def lesson_notebooks(learner_dir, course):
 
 def learner_progress(learner_dir):
     """The progress kept in the learner's course folder, if they handed it in (else empty)."""
-    kept = sorted(learner_dir.rglob(PROGRESS_FILE))
-    return Progress(kept[0] if kept else learner_dir / PROGRESS_FILE)
+    kept = sorted(learner_dir.rglob(FOLDER_PROGRESS))
+    return Progress(kept[0] if kept else learner_dir / FOLDER_PROGRESS)
 
 
 def grade_learner(learner_dir, course, lessons, timeout=300):

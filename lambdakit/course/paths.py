@@ -13,6 +13,9 @@ from pathlib import Path
 COURSE_DIR_VAR = "LAMBDAKIT_COURSE_DIR"
 NOTEBOOKS_DIR_VAR = "LAMBDAKIT_NOTEBOOKS_DIR"
 PROGRESS_VAR = "LAMBDAKIT_PROGRESS"
+# A learner's course folder (lambdakit/course/folder.py) is marked by the record of what it was given.
+FOLDER_RECORD = ".lambdakit/copied.json"
+FOLDER_PROGRESS = ".lambdakit/progress.json"
 
 _PACKAGED = Path(__file__).resolve().parent / "material"
 _REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +34,22 @@ def notebooks_dir():
     return Path(os.environ.get(NOTEBOOKS_DIR_VAR) or _material("notebooks"))
 
 
+def course_folder_around(path):
+    """The course folder `path` is in (or is), or None."""
+    return next((folder for folder in (path, *path.parents) if (folder / FOLDER_RECORD).is_file()), None)
+
+
 def progress_file():
-    """LAMBDAKIT_PROGRESS if set, else progress.json in the user's data directory."""
+    """LAMBDAKIT_PROGRESS if set; else, run inside a course folder (`lambdakit course --dir`),
+    that folder's; else progress.json in the user's data directory."""
     override = os.environ.get(PROGRESS_VAR)
     if override:
         return Path(override)
+    try:
+        folder = course_folder_around(Path.cwd())
+    except FileNotFoundError:  # the working directory was removed
+        folder = None
+    if folder:
+        return folder / FOLDER_PROGRESS
     from platformdirs import user_data_dir
     return Path(user_data_dir("lambdakit", appauthor=False)) / "progress.json"
