@@ -311,3 +311,14 @@ def test_json_log_format(runtime, name):
     assert len(records) == 1
     assert set(records[0]) == {"timestamp", "level", "requestId", "message"}
     assert (records[0]["requestId"], records[0]["message"]) == (invoked.request_id, "careful")
+
+
+def test_a_node_older_than_18_is_refused_in_one_line(make_runtime, monkeypatch, tmp_path):
+    old_node = tmp_path / "node"
+    old_node.write_text("#!/bin/sh\necho v16.20.2\n")
+    old_node.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    runtime = make_runtime(clock="virtual")
+    runtime.create_function("old", "export const handler = async () => 1;\n", runtime="nodejs22.x")
+    with pytest.raises(RuntimeMissing, match=r"needs node 18 or later and .* is 16\.20\.2: install Node\.js"):
+        runtime.invoke("old", {})

@@ -187,9 +187,8 @@ class ForeignEnvironment(ExecutionEnvironment):
     def _peak_kb(self):
         """The runtime's peak resident memory (VmHWM) or what its memory group counts now;
         on the virtual clock the modelled figure (see the module's docstring)."""
-        if self.virtual:
-            return self.config.memory_size * 1024 if self.rss_kb() <= self.config.memory_size * 1024 \
-                else self.rss_kb()
+        if self.virtual:  # the memory size itself: no growth over the base the INIT reported
+            return max(self.config.memory_size * 1024, self.rss_kb())
         peak = 0
         try:
             with open(f"/proc/{self.pid}/status", "rb") as f:

@@ -9,9 +9,11 @@ service (which keeps them as the function's logs); everything else goes through 
 at AWS_LAMBDA_RUNTIME_API (runtime_api.py, in the kernel).
 """
 
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 from . import rootfs
@@ -53,11 +55,27 @@ def code_file(runtime, handler):
 
 
 def node_program():
-    """The host's `node` (its path), or RuntimeMissing."""
+    """The host's `node` (its path), or RuntimeMissing when there is none or it is too old."""
     node = shutil.which("node")
     if node is None:
         raise RuntimeMissing(f"lambdakit runs Node.js functions with the machine's node: {INSTALL_NODE}")
-    return os.path.realpath(node)
+    node = os.path.realpath(node)
+    version = _node_version(node)
+    if version < (NODE_MIN_MAJOR,):
+        found = ".".join(map(str, version)) if version else "an unknown version"
+        raise RuntimeMissing(f"lambdakit's Node.js runtime needs node {NODE_MIN_MAJOR} or later and "
+                             f"{node} is {found}: {INSTALL_NODE}")
+    return node
+
+
+@functools.lru_cache(maxsize=8)
+def _node_version(node):
+    """(major, minor, patch) of a node binary, asked once; () if it does not say."""
+    try:
+        reply = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout
+        return tuple(int(part) for part in reply.strip().lstrip("v").split("."))
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return ()
 
 
 def command(kind, handler):
