@@ -584,3 +584,86 @@ def get_resource_policy(runtime, request):
 def delete_resource_policy(runtime, request):
     runtime.delete_resource_policy(request.params["ResourceArn"], request.query.get("RevisionId"))
     return empty_response(204)
+
+
+# ------------------------------------------------------------ durable executions
+def _flag(request, name):
+    return (request.query.get(name) or "").lower() == "true"
+
+
+def checkpoint_durable_execution(runtime, request):
+    body = request.json()
+    return json_response(runtime.checkpoint_durable_execution(
+        request.params["DurableExecutionArn"], body.get("CheckpointToken"),
+        _member(body, "Updates", list, "a list") or [], body.get("ClientToken")))
+
+
+def get_durable_execution_state(runtime, request):
+    return json_response(runtime.get_durable_execution_state(
+        request.params["DurableExecutionArn"], request.query.get("CheckpointToken"),
+        request.query.get("Marker"), request.query.get("MaxItems")))
+
+
+def get_durable_execution(runtime, request):
+    return json_response(runtime.get_durable_execution(
+        request.params["DurableExecutionArn"], _flag(request, "IncludeExecutionData")))
+
+
+def get_durable_execution_history(runtime, request):
+    return json_response(runtime.get_durable_execution_history(
+        request.params["DurableExecutionArn"], _flag(request, "IncludeExecutionData"),
+        request.query.get("Marker"), request.query.get("MaxItems"), _flag(request, "ReverseOrder")))
+
+
+def list_durable_executions_by_function(runtime, request):
+    def seconds(name):  # botocore sends query-string timestamps as ISO 8601
+        from datetime import datetime
+        value = request.query.get(name)
+        if not value:
+            return None
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise InvalidParameterValueException(f"{name} must be a timestamp.")
+    return json_response(runtime.list_durable_executions_by_function(
+        request.params["FunctionName"], request.query.get("Qualifier"), request.query.get("DurableExecutionName"),
+        request.query_list("Statuses") or None, seconds("StartedAfter"), seconds("StartedBefore"),
+        _flag(request, "ReverseOrder"), request.query.get("Marker"), request.query.get("MaxItems")))
+
+
+def stop_durable_execution(runtime, request):
+    return json_response(runtime.stop_durable_execution(request.params["DurableExecutionArn"],
+                                                        request.json() or None))
+
+
+def pause_durable_execution(runtime, request):
+    body = request.json()
+    runtime.pause_durable_execution(request.params["DurableExecutionArn"], body.get("Reason"),
+                                    body.get("ExecutionTimeoutPaused", True), body.get("ClientToken"))
+    return empty_response(202)
+
+
+def resume_durable_execution(runtime, request):
+    body = request.json()
+    runtime.resume_durable_execution(request.params["DurableExecutionArn"], body.get("Reason"),
+                                     body.get("ClientToken"))
+    return empty_response(202)
+
+
+def delete_durable_execution(runtime, request):
+    return json_response(runtime.delete_durable_execution(request.params["DurableExecutionArn"]), 202)
+
+
+def send_durable_execution_callback_success(runtime, request):
+    runtime.send_durable_execution_callback_success(request.params["CallbackId"], request.body)
+    return empty_response(200)
+
+
+def send_durable_execution_callback_failure(runtime, request):
+    runtime.send_durable_execution_callback_failure(request.params["CallbackId"], request.json() or None)
+    return empty_response(200)
+
+
+def send_durable_execution_callback_heartbeat(runtime, request):
+    runtime.send_durable_execution_callback_heartbeat(request.params["CallbackId"])
+    return empty_response(200)

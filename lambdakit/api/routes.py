@@ -29,6 +29,8 @@ _CSCS = "/2020-04-22/code-signing-configs"
 _CSC = _CSCS + "/{CodeSigningConfigArn}"
 _FUNCTION_CSC = "/2020-06-30/functions/{FunctionName}/code-signing-config"
 _RESOURCE_POLICY = "/2026-07-09/resource-policy/{ResourceArn}"
+_DURABLE = "/2025-12-01/durable-executions/{DurableExecutionArn}"
+_CALLBACK = "/2025-12-01/durable-execution-callbacks/{CallbackId}"
 
 ROUTES = (
     ("POST", _FUNCTIONS, "CreateFunction", op.create_function),
@@ -106,6 +108,20 @@ ROUTES = (
     ("PUT", _RESOURCE_POLICY, "PutResourcePolicy", op.put_resource_policy),
     ("GET", _RESOURCE_POLICY, "GetResourcePolicy", op.get_resource_policy),
     ("DELETE", _RESOURCE_POLICY, "DeleteResourcePolicy", op.delete_resource_policy),
+    ("POST", _DURABLE + "/checkpoint", "CheckpointDurableExecution", op.checkpoint_durable_execution),
+    ("GET", _DURABLE + "/state", "GetDurableExecutionState", op.get_durable_execution_state),
+    ("GET", _DURABLE + "/history", "GetDurableExecutionHistory", op.get_durable_execution_history),
+    ("POST", _DURABLE + "/stop", "StopDurableExecution", op.stop_durable_execution),
+    ("POST", _DURABLE + "/pause", "PauseDurableExecution", op.pause_durable_execution),
+    ("POST", _DURABLE + "/resume", "ResumeDurableExecution", op.resume_durable_execution),
+    ("GET", _DURABLE, "GetDurableExecution", op.get_durable_execution),
+    ("DELETE", _DURABLE, "DeleteDurableExecution", op.delete_durable_execution),
+    ("GET", "/2025-12-01/functions/{FunctionName}/durable-executions", "ListDurableExecutionsByFunction",
+     op.list_durable_executions_by_function),
+    ("POST", _CALLBACK + "/succeed", "SendDurableExecutionCallbackSuccess", op.send_durable_execution_callback_success),
+    ("POST", _CALLBACK + "/fail", "SendDurableExecutionCallbackFailure", op.send_durable_execution_callback_failure),
+    ("POST", _CALLBACK + "/heartbeat", "SendDurableExecutionCallbackHeartbeat",
+     op.send_durable_execution_callback_heartbeat),
 )
 
 

@@ -31,6 +31,8 @@ def describe_version(version, function):
     }
     if function.dead_letter_target:
         description["DeadLetterConfig"] = {"TargetArn": function.dead_letter_target}
+    if function.durable_config is not None:
+        description["DurableConfig"] = dict(function.durable_config)
     return description
 
 

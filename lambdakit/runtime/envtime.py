@@ -6,6 +6,8 @@ and the same notebook prints the same numbers on every machine.
 """
 
 import datetime as _datetime
+import queue as _queue  # noqa: F401 -- bound to the real monotonic before install(): a blocking
+# get(timeout=) waits in real time, as threading's waits do (AWS's durable SDK batches that way)
 import time as _time
 
 _REAL = {name: getattr(_time, name) for name in (

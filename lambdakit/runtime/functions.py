@@ -57,6 +57,7 @@ class Function:
     event_invoke_config: dict = field(default_factory=dict)  # qualifier -> settings
     dead_letter_target: str | None = None  # DeadLetterConfig.TargetArn: set on the function, not per version
     code_signing_config: str | None = None  # a code signing config's ARN (stored, not enforced)
+    durable_config: dict | None = None  # DurableConfig: set at CreateFunction only (lambdakit.runtime.durable)
     next_version: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -13,6 +13,7 @@ class InvocationResult:
     function_error: str | None     # "Unhandled" when the function failed
     log: str                       # this invocation's log lines, START to REPORT
     record: object = None          # the InvocationRecord (None for Event and DryRun)
+    durable_execution_arn: str | None = None  # the durable execution a durable function's Invoke started
 
     @property
     def result(self):

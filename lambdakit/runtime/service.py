@@ -30,6 +30,8 @@ from . import logs, package, runtimes
 from .async_invoke import AsyncInvocation
 from .asyncq import AsyncQueue
 from .describe import describe_alias, describe_version
+from .durable import DurableExecutions
+from .durable.config import durable_config
 from .destinations import check_dead_letter_target
 from .functions import LATEST, Code, Function, Version, split_name
 from .invocation import Invocation
@@ -48,7 +50,7 @@ from .function_settings import FunctionSettings, SettingsStore
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSettings, CodeSigning):
+class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, FunctionUrls, FunctionSettings, CodeSigning):
     """A local Lambda service, with its own functions, environments and clock."""
 
     def __init__(self, clock="virtual", seed=0, start=None, modelled=DEFAULT_MODELLED,
@@ -103,6 +105,7 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         settings = _settings(settings)
         tags = check_tags(tags or {})
         dead_letter = _dead_letter_target(settings.pop("dead_letter_config", None))
+        durable = durable_config(settings.pop("durable_config", None))  # set at creation only, as on AWS
         config = make_config(name, **settings)
         with self._lock:
             if name in self._functions:
@@ -110,7 +113,8 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
             stored = self._store_code(name, code, config)
             self.layers.check_function(config.layers, stored.directory)
             function = Function(Version(LATEST, config, stored, settings.get("description", ""),
-                                        self._timestamp()), dead_letter_target=dead_letter)
+                                        self._timestamp()), dead_letter_target=dead_letter,
+                                durable_config=durable)
             self._functions[name] = function
             if tags:
                 self._tags.add(function_arn(name), tags)
@@ -387,8 +391,10 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
 
     # ---------------------------------------------------------------- invoke
     def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
-               log_type=None, client_context=None, trace_id=None):
+               log_type=None, client_context=None, trace_id=None, durable_execution_name=None):
         """Invoke: run the function and return an InvocationResult (sync), or queue it (Event).
+        A durable function's invocation starts a durable execution (lambdakit.runtime.durable),
+        named `durable_execution_name` (idempotent) or by the service.
 
         `trace_id` is the X-Ray header a triggering service passes on (its Lineage counts a
         chain of invocations, which is how recursive loops are detected); None starts a new trace.
@@ -417,6 +423,8 @@ class Runtime(AsyncInvocation, Permissions, Tagging, FunctionUrls, FunctionSetti
         self._pool.ensure_started()
         if invocation_type == "DryRun":
             return InvocationResult(204, b"", self.clock.request_id(), None, None, "")
+        if function.durable_config is not None:
+            return self._invoke_durable(function, version, qualifier, body, invocation_type, durable_execution_name)
         if invocation_type == "Event":
             return self._accept_event(name, qualifier, body, self.clock.now_ms(), trace_id)
         return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id,
