@@ -21,9 +21,10 @@ import pytest
 from installed import build_wheel, install
 from loopback import free_port
 from lambdakit.cli import main
-from lambdakit.course.folder import CourseFolder
+from lambdakit.course import paths
+from lambdakit.course.folder import CourseFolder, shipped_lessons
 
-LESSONS = 14
+LESSONS = len(shipped_lessons())
 URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*\?token=\w+")
 NEWS = "@jupyterlab/apputils-extension:announcements"
 
@@ -205,7 +206,6 @@ def test_a_folder_that_cannot_be_made_is_one_line(shipped, tmp_path, capsys):
 
 
 def test_progress_stays_with_the_course_folder(shipped, tmp_path, monkeypatch, capsys):
-    from lambdakit.course import paths
     from lambdakit.course.progress import Progress
 
     folder = tmp_path / "course"

@@ -24,6 +24,11 @@ class Placed:
     how: str          # "copied", "updated", "beside", "kept" (edited twice; nothing written)
 
 
+def shipped_lessons(source=None):
+    """The lesson notebooks the course ships (NN-name.ipynb; no conftest.py or other files)."""
+    return sorted(Path(source or paths.notebooks_dir()).glob("[0-9][0-9]-*.ipynb"))
+
+
 def _digest(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -39,7 +44,7 @@ class CourseFolder:
         return self.root / paths.FOLDER_PROGRESS
 
     def lessons(self):
-        return sorted(self.source.glob("[0-9][0-9]-*.ipynb"))
+        return shipped_lessons(self.source)
 
     def is_set_up(self):
         return self._record_path.exists()
