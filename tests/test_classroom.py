@@ -10,7 +10,7 @@ import nbformat
 import yaml
 
 from lambdakit.cli import main
-from lambdakit.course import paths, syllabus
+from lambdakit.course import classroom, paths, syllabus
 from lambdakit.course.build import with_solutions
 from lambdakit.course.grade_output import CSV_COLUMNS
 from lambdakit.course.progress import Progress
@@ -19,8 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "deploy" / "classroom" / "classroom.yml"
 
 
+def test_classroom_workflow_is_made_from_the_syllabus():
+    assert WORKFLOW.read_text() == classroom.render(syllabus.load()), \
+        "regenerate it: python -m lambdakit.course classroom > deploy/classroom/classroom.yml"
+
+
 def test_classroom_workflow_grades_every_lesson_a_point_per_exercise():
-    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["run-autograding-tests"]["steps"]
+    steps = yaml.safe_load(classroom.render(syllabus.load()))["jobs"]["run-autograding-tests"]["steps"]
     graders = [s for s in steps if s.get("uses", "").startswith("classroom-resources/autograding-command-grader")]
     expected = {f"lambdakit grade notebooks/{lesson.notebook}": len(lesson.exercises)
                 for lesson in syllabus.load().lessons if lesson.exercises}
