@@ -96,7 +96,9 @@ def create_function(runtime, request):
         raise InvalidParameterValueException("lambdakit runs Zip packages only, not container images.")
     created = runtime.create_function(body.get("FunctionName"), _zip_file(code),
                                       publish=bool(body.get("Publish")),
-                                      tags=_member(body, "Tags", dict, "an object"), **_settings(body))
+                                      tags=_member(body, "Tags", dict, "an object"),
+                                      durable_config=_member(body, "DurableConfig", dict, "an object"),
+                                      **_settings(body))
     return json_response(created, 201)
 
 
@@ -173,8 +175,11 @@ def invoke(runtime, request):
         request.params["FunctionName"], request.body,
         invocation_type=request.header("X-Amz-Invocation-Type") or "RequestResponse",
         qualifier=request.query.get("Qualifier"), log_type=log_type,
-        client_context=_client_context(request.header("X-Amz-Client-Context")))
+        client_context=_client_context(request.header("X-Amz-Client-Context")),
+        durable_execution_name=request.header("X-Amz-Durable-Execution-Name"))
     headers = {"Content-Type": "application/json"}
+    if result.durable_execution_arn:
+        headers["X-Amz-Durable-Execution-Arn"] = result.durable_execution_arn
     if result.status_code == 200:
         headers["X-Amz-Executed-Version"] = result.executed_version
         if result.function_error:

@@ -369,7 +369,8 @@ class DurableService:
         if self.clock.virtual:
             timers = self.runtime.timers
             while not execution.terminal:
-                due = self.due_ms()
+                with self.cond:  # its own progress, not its timeout: a callback may never come
+                    due = min(_due(execution, progress_only=True), default=None)
                 if due is None or (until_ms is not None and due > until_ms):
                     break
                 timers.run_until(due)
@@ -383,11 +384,13 @@ CLIENT_TOKEN_WINDOW_MS = 15 * 60_000.0     # botocore: duplicate ClientTokens wi
 MAX_LIFETIME_MS = 31_622_400_000.0         # a paused execution still ends 366 days after its start
 
 
-def _due(execution):
+def _due(execution, progress_only=False):
     if execution.terminal:
-        yield execution.end_ms + execution.config["RetentionPeriodInDays"] * DAY_MS
+        if not progress_only:
+            yield execution.end_ms + execution.config["RetentionPeriodInDays"] * DAY_MS
         return
-    yield execution.timeout_ms()
+    if not progress_only:
+        yield execution.timeout_ms()
     if execution.ready_ms is not None and execution.status == RUNNING and not execution.running:
         yield execution.ready_ms
     for op in execution.operations.values():
