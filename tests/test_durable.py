@@ -221,6 +221,10 @@ def test_boto3_end_to_end_with_history_in_botocore_shapes(runtime):
     raw = runtime.get_durable_execution_history(arn, include_execution_data=True)
     _check_shape(raw, model.operation_model("GetDurableExecutionHistory").output_shape)
     _check_shape(runtime.get_durable_execution(arn, True), model.operation_model("GetDurableExecution").output_shape)
+    # what GetDurableExecutionState and CheckpointDurableExecution send the SDK
+    operations = [op.wire(True) for op in runtime.durable_execution(arn).operations.values()]
+    assert {op["Type"] for op in operations} == {"EXECUTION", "STEP", "WAIT"}
+    _check_shape({"Operations": operations}, model.operation_model("GetDurableExecutionState").output_shape)
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_durable_execution(DurableExecutionArn=arn.replace("rest-5", "nope"))
 
