@@ -93,6 +93,7 @@ class Execution:
     paused_ms: float = 0.0       # time spent paused with the execution timeout paused
     operations_billed: int = 0   # durable operations (checkpointed actions) for the bill
     bytes_written: int = 0       # payload bytes checkpointed (the "data written" dimension)
+    failed_invocations: int = 0  # invocations in a row that ended without the SDK's output
     closing: tuple | None = None  # (status, result, error) checkpointed by the EXECUTION update
     parent: tuple | None = None   # (execution ARN, operation id) of the chained invoke that started it
 

@@ -105,6 +105,8 @@ class DurableService:
         with self.cond:
             execution.running, execution.token = False, None
             status = output.get("Status") if output else "ERROR"
+            if status != "ERROR":
+                execution.failed_invocations = 0
             execution.invocations.append(Invocation(result.request_id, start, end, status, result.record, error))
             history.add(execution, "InvocationCompleted", end, StartTimestamp=start, EndTimestamp=end,
                         RequestId=result.request_id, Error=history.error(error))
@@ -113,6 +115,9 @@ class DurableService:
             elif status == "SUCCEEDED":
                 closing = execution.closing or ("SUCCEEDED", None, None)
                 self._finish(execution, SUCCEEDED, end, result=output.get("Result") or closing[1])
+            elif status == "ERROR" and execution.failed_invocations < INVOCATION_RETRIES:
+                execution.failed_invocations += 1  # a crash or timeout: replay from the last checkpoint
+                execution.ready_ms = end
             elif status in ("FAILED", "ERROR"):
                 closing = execution.closing or ("FAILED", None, None)
                 self._finish(execution, FAILED, end, error=(output or {}).get("Error") or error or closing[2])
@@ -380,6 +385,10 @@ class DurableService:
         return execution
 
 
+# How many invocations in a row may end without the SDK's output (a crash, a timeout, an error
+# outside the SDK) before the execution fails: AWS re-invokes after such an error (the conformance
+# requirements show it) but does not publish how often; a lambdakit simulation parameter.
+INVOCATION_RETRIES = 2
 CLIENT_TOKEN_WINDOW_MS = 15 * 60_000.0     # botocore: duplicate ClientTokens within 15 minutes
 MAX_LIFETIME_MS = 31_622_400_000.0         # a paused execution still ends 366 days after its start
 
