@@ -1,28 +1,46 @@
 """Checks for lesson 1, Hello, handler."""
 
-from lambdakit.course.checking import deployed, handler_source, invoke_ok, json_body
+from lambdakit.course.checking import deployed, handler_source, invoke_ok, json_body, learner_random
 from lambdakit.course.exercises import exercise, expect, fail
+
+
+def _people(rng):
+    names = ["Alice", "Bo", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana"]
+    return [{}, {"name": rng.choice(names), "age": 18}, {"name": rng.choice(names), "age": rng.randint(1, 17)},
+            {"name": rng.choice(names), "age": rng.randint(19, 90)}]
 
 
 @exercise("1.1")
 def fixed_year(code):
     code = handler_source(code)
-    cases = [("2025-06-01T12:00:00Z", {"name": "Alice", "age": 25}, 2025),
-             ("2031-03-15T08:00:00Z", {"name": "Alice", "age": 25}, 2031),
-             ("2031-03-15T08:00:00Z", {}, 2031),
-             ("2028-12-31T23:59:00Z", {"name": "Bo", "age": 16}, 2028)]
-    for start, event, year in cases:
+    rng = learner_random("1.1")
+    people = _people(rng)
+    # The last start is a minute before New Year: a year read once, at INIT, goes stale.
+    starts = ["2025-06-01T12:00:00Z", f"20{rng.randint(30, 39)}-03-15T08:00:00Z", "2028-12-31T23:59:00Z"]
+    for start in starts:
         with deployed(code, "process-data", start=start) as lam:
-            body = json_body(invoke_ok(lam, "process-data", event).result)
-        name, age = event.get("name", "Guest"), event.get("age", 18)
-        expect(body.get("birth_year") == year - age,
-               f"on {start[:10]} with {event} the birth_year is {body.get('birth_year')}, "
-               f"expected {year - age}.",
-               "The year must come from the clock when the handler runs, not from a constant.")
-        expect(body.get("message") == f"Hello {name}!" and body.get("verification") == (age >= 18),
-               f"with {event} the response changed: {body}; keep the message, the defaults "
-               "(Guest, 18) and verification as they were.")
-    return "birth_year follows the clock: 2000 in 2025, 2006 in 2031"
+            for crossing in (False, True):
+                if crossing:
+                    lam.advance(minutes=2)
+                year = int(start[:4]) + (crossing and start.startswith("2028-12-31"))
+                for event in people:
+                    body = json_body(invoke_ok(lam, "process-data", event).result)
+                    _expect_person(body, event, year, crossing)
+    return "birth_year follows the clock, also across New Year in a warm environment"
+
+
+def _expect_person(body, event, year, crossing):
+    name, age = event.get("name", "Guest"), event.get("age", 18)
+    stale = " in an environment that started last year" if crossing and year == 2029 else ""
+    expect(body.get("birth_year") == year - age,
+           f"in {year}{stale}, with {event}, the birth_year is {body.get('birth_year')}, expected {year - age}.",
+           "Read the year when the handler runs: code at module level runs once, at INIT."
+           if stale else "The year must come from the clock, not from a constant.")
+    expect(body.get("message") == f"Hello {name}!",
+           f"with {event} the message is {body.get('message')!r}; keep 'Hello NAME!' with the default Guest.")
+    expect(body.get("verification") is (age >= 18),
+           f"with {event} verification is {body.get('verification')!r}.",
+           "An adult is 18 or older; an event without an age counts as 18.")
 
 
 @exercise("1.2")
@@ -41,7 +59,10 @@ def predicted_body(my_body):
 @exercise("1.3")
 def process_endpoint(code):
     code = handler_source(code)
-    cases = [({"data": [1, 2, 3, 4, 5]}, 128, 3), ({"data": [2, 3]}, 256, 30), ({"data": []}, 1024, 10)]
+    rng = learner_random("1.3")
+    cases = [({"data": [rng.randint(-50, 50) for _ in range(rng.randint(3, 9))]}, 128, 3),
+             ({"data": [rng.randint(2, 99), rng.randint(2, 99)]}, rng.choice([256, 512, 1769]), 30),
+             ({"data": []}, 1024, 10)]
     first = None
     for event, memory, timeout in cases:
         with deployed(code, "process", memory=memory, timeout=timeout) as lam:

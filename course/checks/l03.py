@@ -1,6 +1,6 @@
 """Checks for lesson 3, cold starts."""
 
-from lambdakit.course.checking import as_decimal, deployed, handler_source, invoke_ok
+from lambdakit.course.checking import as_count, deployed, handler_source, invoke_ok
 from lambdakit.course.exercises import exercise, expect, fail
 from lambdakit.events import scheduled_event
 
@@ -28,7 +28,7 @@ def replay(runtime, name, arrivals_min, event=None):
 
 @exercise("3.1")
 def count_cold_starts(answer):
-    value = as_decimal(answer, "cold_starts")
+    value = as_count(answer, "cold_starts")
     with deployed(TRACE_FUNCTION, "trace", memory=1024) as lam:
         colds = [minute for minute, r in zip(ARRIVALS, replay(lam, "trace", ARRIVALS)) if r.cold]
     if value == len(colds) + 1 or value == len(colds) - 1:

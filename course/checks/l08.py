@@ -3,10 +3,11 @@ own local AWS services (moto) on a fresh runtime."""
 
 import io
 import json
+import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from lambdakit.course.checking import deployed, handler_source
+from lambdakit.course.checking import deployed, handler_source, learner_random
 from lambdakit.course.exercises import exercise, expect, fail
 from lambdakit.events import scheduled_event
 
@@ -40,10 +41,10 @@ def local_aws(code, name, **settings):
         yield lam, aws
 
 
-def _rgba_png():
+def _rgba_png(size):
     from PIL import Image
     buffer = io.BytesIO()
-    Image.new("RGBA", (640, 480), (200, 30, 30, 128)).save(buffer, "PNG")
+    Image.new("RGBA", size, (200, 30, 30, 128)).save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -57,15 +58,28 @@ def thumbnail(code):
         for bucket in ("photos", "photos-thumbnails"):
             s3.create_bucket(Bucket=bucket)
         aws.add_s3_trigger("photos", "thumbnail")
-        s3.put_object(Bucket="photos", Key="uploads/My Cat.png", Body=_rgba_png())
+        rng = learner_random("8.1")
+        size = (rng.randint(300, 900), rng.randint(200, 700))
+        s3.put_object(Bucket="photos", Key="uploads/My Cat.png", Body=_rgba_png(size))
         deliveries = aws.settle(timeout=120)
         results = [r for r in lam.records if r.function == "thumbnail"]
         photos = [o["Key"] for o in s3.list_objects_v2(Bucket="photos").get("Contents", [])]
         thumbs = [o["Key"] for o in s3.list_objects_v2(Bucket="photos-thumbnails").get("Contents", [])]
         body = s3.get_object(Bucket="photos-thumbnails", Key=thumbs[0])["Body"].read() if len(thumbs) == 1 else b""
         logs = [e.message for e in lam.log_events("thumbnail")]
+    errors = [r for r in results if r.outcome != "ok"]
+    if errors and not aws.loops and len(photos) == 1:
+        # An S3 event is asynchronous: a failing one is retried twice, so 3 invocations
+        # here are retries of one error, not recursion.
+        printed = " | ".join(line.strip() for message in logs for line in message.splitlines()
+                             if re.match(r"\s*\[?\w*(Error|Exception)\b", line))[:300]
+        fail(f"the function failed on the upload ({len(results)} invocations: the first and Lambda's "
+             f"retries): {errors[-1].error_type}; its log: {printed or 'nothing useful'}",
+             {"NoSuchKey": "The key in an S3 event is URL-encoded: 'My Cat.png' arrives as 'My+Cat.png'.",
+              "OSError": "JPEG has no alpha channel: an RGBA image must become RGB before it is saved as JPEG.",
+              }.get(errors[-1].error_type, "Read the error in the function's log."))
     expect(len(results) == 1 and not aws.loops,
-           f"one upload invoked the function {len(results)} times.",
+           f"one upload invoked the function {len(results)} times: the function triggers itself.",
            "Write the thumbnail to os.environ['THUMBNAIL_BUCKET'], not to the bucket the event names.")
     expect(photos == ["uploads/My Cat.png"], f"the source bucket now holds {photos}.",
            "Nothing may be written back to the source bucket.")
@@ -75,9 +89,13 @@ def thumbnail(code):
              f"{deliveries[0].request_id and 'with'} logs: {printed or 'nothing useful'}.",
              "Decode the key with urllib.parse.unquote_plus, and convert RGBA images to RGB before saving as JPEG.")
     image = Image.open(io.BytesIO(body))
-    expect(image.format == "JPEG" and max(image.size) == 100,
-           f"the thumbnail is a {image.format} of {image.size}; expected a JPEG at most 100 pixels on its longer side.")
-    return f"one invocation, one {image.size[0]} x {image.size[1]} JPEG in the thumbnail bucket: {thumbs[0]}"
+    longer = max(size)
+    expected = tuple(max(1, round(side * 100 / longer)) for side in size)
+    expect(image.format == "JPEG" and max(image.size) == 100 and all(abs(a - b) <= 1 for a, b in zip(image.size, expected)),
+           f"from a {size[0]} x {size[1]} upload the thumbnail is a {image.format} of {image.size}; expected a "
+           "JPEG 100 pixels on its longer side, in the upload's proportions.",
+           "Image.thumbnail((100, 100)) keeps the aspect ratio; resize((100, 100)) does not.")
+    return f"one invocation, one JPEG 100 pixels on its longer side in the thumbnail bucket: {thumbs[0]}"
 
 
 @exercise("8.2")
@@ -113,12 +131,33 @@ def logger_trigger(notification):
     return "2 of 4 uploads logged: prefix uploads/, suffix .txt, to S3ProcessorFunction"
 
 
+def _pages(code):
+    """Whether the code pages through results: a get_paginator(...) call or a NextToken
+    loop. The moto server answers in one page, so this cannot be seen in behaviour; it is
+    read from the code itself (comments and strings in them do not count)."""
+    import ast
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "get_paginator":
+            return True
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "NextToken":
+            return True
+        if isinstance(node, ast.Call) and any(k.arg == "NextToken" for k in node.keywords):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "get" and node.args \
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value == "NextToken":
+            return True
+    return False
+
+
 @exercise("8.3")
 def ec2_metrics(code):
     code = handler_source(code)
-    expect("get_paginator" in code and "describe_instances" in code,
-           "the code does not read describe_instances through a paginator.",
-           "ec2.get_paginator('describe_instances').paginate(Filters=[...]) yields every page.")
+    expect(_pages(code), "the code reads only the first page of describe_instances.",
+           "A response may end with a NextToken: use a paginator, or loop while there is one.")
     with local_aws(code, "EC2MonitoringFunction", timeout=30) as (lam, aws):
         ec2 = aws.client("ec2")
         started = ec2.run_instances(ImageId="ami-12c6146b", MinCount=5, MaxCount=5)["Instances"]

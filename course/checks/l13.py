@@ -65,9 +65,9 @@ def review(answer):
     if not isinstance(answer, (list, tuple)) or len(answer) != 8 or Ellipsis in answer:
         fail("review_answers should be a list of eight letters.")
     given = [str(a).strip().lower() for a in answer]
-    wrong = [i + 1 for i, (a, b) in enumerate(zip(given, ANSWERS)) if a != b]
-    expect(not wrong, f"{len(wrong)} of 8 are not right yet (question{'s' if len(wrong) > 1 else ''} "
-           f"{', '.join(map(str, wrong))}).",
+    right = sum(a == b for a, b in zip(given, ANSWERS))
+    # A score, never which answers are wrong: that would let eight guesses find them all.
+    expect(right == 8, f"{right} of 8 are right.",
            "Each question has a lesson: timeouts L2, /tmp L2, billing L4, cold starts L3, streams L9, "
            "retries and DLQs L7, throttling L6.")
     return "8 of 8"

@@ -5,7 +5,10 @@ was given on a fresh virtual-clock Runtime of its own, at dates, memory sizes an
 of its choosing, and looks at what comes back.
 """
 
+import getpass
 import json
+import os
+import random
 import threading
 from contextvars import ContextVar
 from contextlib import contextmanager
@@ -16,6 +19,15 @@ from ..runtime.service import Runtime
 from .exercises import fail
 
 CHECK_START = "2025-06-01T12:00:00Z"
+LEARNER_VAR = "LAMBDAKIT_LEARNER"
+
+
+def learner_random(exercise_id):
+    """A random source for events made at check time, seeded per learner and exercise:
+    an answer hard-coded to the lesson's example fails, and one learner sees the same
+    events on every run (LAMBDAKIT_LEARNER, else the account name, picks the learner)."""
+    learner = os.environ.get(LEARNER_VAR) or getpass.getuser()
+    return random.Random(f"{learner}:{exercise_id}")
 
 
 _GRADER_SOURCES = ContextVar("grader_sources", default=None)
@@ -109,3 +121,12 @@ def as_decimal(value, what="your answer"):
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).replace("$", "").replace(",", ""))
     except InvalidOperation:
         fail(f"{what} should be a number (or a string like '$1.23'), not {value!r}.")
+
+
+def as_count(value, what="your answer"):
+    """A whole number of things (cold starts, environments, throttles): an int, not 5.0 or '5'."""
+    if value is Ellipsis or value is None:
+        fail(f"{what} is still `...`: compute it first.")
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(f"{what} is a count: it should be an int, not {type(value).__name__} {value!r}.")
+    return value

@@ -5,7 +5,8 @@ or patch `lambdakit.course`), and never runs the learner's code in its own proce
 the kernel for the values a check cell names; the kernel answers with tagged JSON:
 
     ["int", 3]  ["float", 0.5]  ["str", "x"]  ["bool", true]  ["none"]  ["ellipsis"]
-    ["decimal", "0.62"]  ["list", [...]]  ["tuple", [...]]  ["dict", [[key, value], ...]]
+    ["decimal", "0.62"]  ["list", [...]]  ["tuple", [...]]  ["set", [...]]  ["frozenset", [...]]
+    ["dict", [[key, value], ...]]
     ["callable", ref, name]     a function the grader may call back (see `call`)
     ["object", type name, repr] anything else: it reaches the checker as an Opaque
 
@@ -37,8 +38,9 @@ def _encode(value, depth=0):
             return [kind.__name__, value]
     if isinstance(value, Decimal):
         return ["decimal", str(value)]
-    if type(value) in (list, tuple):
-        return [type(value).__name__, [_encode(v, depth + 1) for v in value]]
+    if type(value) in (list, tuple, set, frozenset):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [type(value).__name__, [_encode(v, depth + 1) for v in items]]
     if type(value) is dict:
         return ["dict", [[_encode(k, depth + 1), _encode(v, depth + 1)] for k, v in value.items()]]
     if callable(value) and not isinstance(value, type):
@@ -127,8 +129,13 @@ def decode(tagged, evaluate=None, depth=0):
         return {"bool": bool, "int": int, "float": float, "str": str}[kind](rest[0])
     if kind == "decimal":
         return Decimal(rest[0])
-    if kind in ("list", "tuple"):
+    if kind in ("list", "tuple", "set", "frozenset"):
         items = [decode(v, evaluate, depth + 1) for v in rest[0]]
+        if kind in ("set", "frozenset"):
+            try:
+                return {"set": set, "frozenset": frozenset}[kind](items)
+            except TypeError:
+                return Opaque(kind, "(a set of unhashable items)")
         return items if kind == "list" else tuple(items)
     if kind == "dict":
         pairs = [(decode(k, evaluate, depth + 1), decode(v, evaluate, depth + 1)) for k, v in rest[0]]

@@ -1,0 +1,684 @@
+"""Answers to every graded exercise for tests/test_course_mutations.py: per exercise, at
+least two different correct ones ("correct") and at least three wrong ones ("wrong": one
+"hard-coded", one "anti-pattern" (what the lesson warns against), one "off" (a wrong unit
+or threshold)). Each answer is the learner's cell source (or a list of cells)."""
+
+
+def _process_data(year_expr, imports="from datetime import datetime, timezone", verification="age >= 18",
+                  module=""):
+    return f"""%%lambda process-data-fixed
+import json
+{imports}
+{module}
+def lambda_handler(event, context):
+    name = event.get('name', 'Guest')
+    age = event.get('age', 18)
+    birth_year = {year_expr} - age
+    return {{'statusCode': 200, 'body': json.dumps({{'message': f'Hello {{name}}!',
+            'birth_year': birth_year, 'verification': {verification}}})}}
+"""
+
+
+def _process(body_value="json.dumps(body)", memory='f"{context.memory_limit_in_mb}MB"',
+             remaining='f"{context.get_remaining_time_in_millis()}ms"', processed="[x * x for x in data]"):
+    return f"""%%lambda process
+import json
+
+def lambda_handler(event, context):
+    data = event.get("data", [])
+    body = {{"original": data, "processed": {processed}, "count": len(data),
+            "memoryLimit": {memory}, "remainingTime": {remaining}}}
+    return {{"statusCode": 200, "body": {body_value}}}
+"""
+
+
+MONTHLY_COST = """
+import math
+def my_monthly_cost(invocations, duration_ms, memory_mb, free_tier=False):
+    billed_ms = math.ceil(Decimal(str(duration_ms)))
+    gb_seconds = Decimal(invocations) * billed_ms * memory_mb / {mb} / {ms}
+    requests = Decimal(invocations)
+    if free_tier:
+        requests = {free_requests}
+        gb_seconds = {free_gb_s}
+    return requests * Decimal("0.0000002") + gb_seconds * Decimal("0.0000166667")
+"""
+
+
+def _monthly(mb="1024", ms="1000", free_requests="max(requests - 1_000_000, 0)",
+             free_gb_s="max(gb_seconds - 400_000, 0)"):
+    return MONTHLY_COST.format(mb=mb, ms=ms, free_requests=free_requests, free_gb_s=free_gb_s)
+
+
+
+def _log(request_id="context.aws_request_id", emit="print(json.dumps(log_data))"):
+    return f"""%%lambda structured-log
+import json
+
+def lambda_handler(event, context):
+    log_data = {{'level': 'INFO', 'message': 'Processing request',
+                'request_id': {request_id}, 'user_id': event.get('user_id')}}
+    {emit}
+"""
+
+
+def _batch(condition="context.get_remaining_time_in_millis() < 500"):
+    return f"""%%lambda batch-worker
+from lambdakit import work
+
+def lambda_handler(event, context):
+    items = event["items"]
+    processed = 0
+    for item in items:
+        if {condition}:
+            break
+        work(io_ms=400)
+        processed += 1
+    return {{"processed": processed, "remaining": len(items) - processed}}
+"""
+
+
+def _lazy(module="MODEL = None", get="MODEL = MODEL or load_model()", personal="event.get('personal')"):
+    return f"""%%lambda recommender-lazy --memory 1024
+from lambdakit import work
+
+def load_model():
+    work(io_ms=800)
+    return {{"weights": [0.2, 0.5, 0.3]}}
+
+{module}
+
+def lambda_handler(event, context):
+    global MODEL
+    if not {personal}:
+        return {{"recommendation": "popular"}}
+    {get}
+    work(cpu_ms=20)
+    return {{"recommendation": max(range(3), key=lambda i: MODEL["weights"][i])}}
+"""
+
+
+def _nightly(warm_up="event.get('warmer') is True"):
+    return f"""%%lambda nightly-report
+import json
+from datetime import datetime
+
+def lambda_handler(event, context):
+    if {warm_up}:
+        return {{'statusCode': 200, 'body': 'Warm-up successful'}}
+    return {{'statusCode': 200, 'body': json.dumps({{'processed': True, 'at': datetime.now().isoformat()}})}}
+"""
+
+
+
+def _order(handled="raise"):
+    return f"""%%lambda place-order
+import json
+import os
+
+def charge(order):
+    if os.environ.get("PAYMENTS_DOWN"):
+        raise ConnectionError("payment service unavailable")
+    return {{"charged": order["amount"]}}
+
+def lambda_handler(event, context):
+    try:
+        receipt = charge(event)
+        return {{"statusCode": 200, "body": json.dumps(receipt)}}
+    except Exception as e:
+        print(f"Error processing order {{event.get('order_id')}}: {{e}}")
+        {handled}
+"""
+
+
+def _charge(guard):
+    return f"""%%lambda charge-order --timeout 10
+import json
+import boto3
+
+sqs = boto3.client("sqs")
+QUEUE_URL = sqs.get_queue_url(QueueName="charges")["QueueUrl"]
+dynamodb = boto3.client("dynamodb")
+
+def lambda_handler(event, context):
+{guard}
+    sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps({{"order_id": event["order_id"], "amount": event["amount"]}}))
+    return {{"charged": event["order_id"]}}
+"""
+
+
+CONDITIONAL_WRITE = """    try:
+        dynamodb.put_item(TableName="processed-orders", Item={"order_id": {"S": event["order_id"]}},
+                          ConditionExpression="attribute_not_exists(order_id)")
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return {"charged": event["order_id"], "duplicate": True}"""
+
+
+def _thumbnail(target="os.environ['THUMBNAIL_BUCKET']", key="urllib.parse.unquote_plus(record['s3']['object']['key'])",
+               shrink="image.thumbnail((100, 100))", convert="image = image.convert('RGB')"):
+    return f"""%%lambda thumbnail-fixed
+import boto3
+import os
+import urllib.parse
+from io import BytesIO
+from PIL import Image
+
+s3 = boto3.client('s3')
+
+def lambda_handler(event, context):
+    record = event['Records'][0]
+    bucket = record['s3']['bucket']['name']
+    key = {key}
+    image = Image.open(BytesIO(s3.get_object(Bucket=bucket, Key=key)['Body'].read()))
+    {shrink}
+    {convert}
+    buffer = BytesIO()
+    image.save(buffer, format='JPEG')
+    s3.put_object(Bucket={target}, Key=f"thumbnails/{{key}}", Body=buffer.getvalue())
+"""
+
+
+def _ec2(count, on_error="raise"):
+    return f"""%%lambda EC2MonitoringFunction --timeout 30
+import boto3
+
+cloudwatch = boto3.client('cloudwatch')
+ec2 = boto3.client('ec2')
+FILTERS = [{{'Name': 'instance-state-name', 'Values': ['running']}}]
+
+def lambda_handler(event, context):
+    try:
+{count}
+        cloudwatch.put_metric_data(Namespace='Custom/EC2', MetricData=[
+            {{'MetricName': 'RunningInstances', 'Value': running, 'Unit': 'Count'}}])
+        return {{'running_instances': running}}
+    except Exception as e:
+        print(f"Error: {{e}}")
+        {on_error}
+"""
+
+
+PAGINATOR = """        running = 0
+        for page in ec2.get_paginator('describe_instances').paginate(Filters=FILTERS):
+            for reservation in page['Reservations']:
+                running += len(reservation['Instances'])"""
+NEXT_TOKEN = """        running, kwargs = 0, {'Filters': FILTERS}
+        while True:
+            page = ec2.describe_instances(**kwargs)
+            running += sum(len(r['Instances']) for r in page['Reservations'])
+            if not page.get('NextToken'):
+                break
+            kwargs['NextToken'] = page['NextToken']"""
+
+
+def _orders(on_error="failures.append({'itemIdentifier': record['messageId']})", after="return {'batchItemFailures': failures}"):
+    return f"""%%lambda orders-partial
+def process(body):
+    if body.startswith("POISON"):
+        raise ValueError(f"cannot parse {{body}}")
+
+def lambda_handler(event, context):
+    failures = []
+    for record in event['Records']:
+        try:
+            process(record['body'])
+        except Exception as error:
+            print(f"failed {{record['messageId']}}: {{error}}")
+            {on_error}
+    {after}
+"""
+
+
+def _emf(namespace="'MyApp'", value="100", unit="'Count'", dimension="context.function_name", emit="print(json.dumps(metrics))"):
+    return f"""%%lambda emf-metrics
+import json
+import time
+
+def lambda_handler(event, context):
+    metrics = {{'_aws': {{'Timestamp': int(time.time() * 1000), 'CloudWatchMetrics': [{{
+                    'Namespace': {namespace}, 'Dimensions': [['FunctionName']],
+                    'Metrics': [{{'Name': 'ItemsProcessed', 'Unit': {unit}}}]}}]}},
+               'FunctionName': {dimension}, 'ItemsProcessed': {value}}}
+    {emit}
+"""
+
+
+LOGS = """logs = {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": "arn:aws:logs:*:*:*"}
+"""
+
+
+def _policies(s3_resource="arn:aws:s3:::lambda-demo-bucket-unique-name/*", logs="logs", s3_action='["s3:GetObject"]'):
+    return LOGS + f"""policies = {{
+    "S3ProcessorFunction": {{"Version": "2012-10-17", "Statement": [{logs},
+        {{"Effect": "Allow", "Action": {s3_action}, "Resource": "{s3_resource}"}},
+        {{"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:*:*:table/FileProcessingLog"}}]}},
+    "EC2MonitoringFunction": {{"Version": "2012-10-17", "Statement": [{logs},
+        {{"Effect": "Allow", "Action": ["ec2:DescribeInstances", "cloudwatch:PutMetricData"], "Resource": "*"}}]}},
+}}"""
+
+
+def _notification(arn="arn:aws:lambda:us-east-1:123456789012:function:S3ProcessorFunction",
+                  rules='[{"Name": "prefix", "Value": "uploads/"}, {"Name": "suffix", "Value": ".txt"}]',
+                  events='["s3:ObjectCreated:*"]'):
+    return f"""notification = {{"LambdaFunctionConfigurations": [{{"LambdaFunctionArn": "{arn}", "Events": {events},
+    "Filter": {{"Key": {{"FilterRules": {rules}}}}}}}]}}"""
+
+
+MUTANTS = {
+    # ------------------------------------------------------------------ lesson 1
+    "1.1": {
+        "correct": {
+            "datetime utc": _process_data("datetime.now(timezone.utc).year"),
+            "time.gmtime": _process_data("time.gmtime().tm_year", imports="import time"),
+        },
+        "wrong": {
+            "hard-coded": _process_data("2025"),
+            "anti-pattern: year read once, at INIT": _process_data(
+                "YEAR", module="YEAR = datetime.now(timezone.utc).year"),
+            "off: 18 is not an adult": _process_data("datetime.now(timezone.utc).year", verification="age > 18"),
+        },
+    },
+    "1.2": {
+        "correct": {"literal": "my_body = '\"Hello from Lambda!\"'",
+                    "json.dumps": "my_body = json.dumps('Hello from Lambda!')"},
+        "wrong": {"hard-coded: the guide's": "my_body = 'Hello from Lambda!'",
+                  "anti-pattern: a Python repr": "my_body = \"'Hello from Lambda!'\"",
+                  "off: bytes": "my_body = b'\"Hello from Lambda!\"'"},
+    },
+    "1.3": {
+        "correct": {"comprehension": _process(),
+                    "map and str()": _process(memory='str(context.memory_limit_in_mb) + "MB"',
+                                              remaining='str(context.get_remaining_time_in_millis()) + "ms"',
+                                              processed="list(map(lambda x: x ** 2, data))")},
+        "wrong": {"hard-coded: 128MB": _process(memory='"128MB"'),
+                  "anti-pattern: body left a dict": _process(body_value="body"),
+                  "off: seconds, not ms": _process(remaining='f"{context.get_remaining_time_in_millis() / 1000}ms"'),
+                  "off: doubled, not squared": _process(processed="[x * 2 for x in data]")},
+    },
+    # ------------------------------------------------------------------ lesson 2
+    "2.1": {
+        "correct": {"print json.dumps": _log(),
+                    "sys.stdout.write": _log(emit="import sys; sys.stdout.write(json.dumps(log_data) + '\\n')")},
+        "wrong": {"hard-coded: a fixed id": _log(request_id="'8f5e2c1a-0000-4000-8000-000000000000'"),
+                  "anti-pattern: a Python dict, not JSON": _log(emit="print(log_data)"),
+                  "off: a shortened id": _log(request_id="context.aws_request_id[:8]")},
+    },
+    "2.2": {
+        "correct": {"list": "counter_prediction = [1, 2, 3, 1, 2, 1]",
+                    "tuple": "counter_prediction = (1, 2, 3, 1, 2, 1)"},
+        "wrong": {"hard-coded: every call fresh": "counter_prediction = [1, 1, 1, 1, 1, 1]",
+                  "anti-pattern: never reclaimed": "counter_prediction = [1, 2, 3, 4, 5, 6]",
+                  "off: a configuration change keeps the environment": "counter_prediction = [1, 2, 3, 1, 2, 3]",
+                  "off: strings": "counter_prediction = ['1', '2', '3', '1', '2', '1']"},
+    },
+    "2.3": {
+        "correct": {"check before each item": _batch(),
+                    "while loop": _batch().replace("for item in items:\n        if context.get_remaining_time_in_millis() < 500:\n            break",
+                                                  "while processed < len(items) and context.get_remaining_time_in_millis() >= 500:")},
+        "wrong": {"hard-coded: seven items": _batch("processed == 7"),
+                  "anti-pattern: no deadline check": _batch("False"),
+                  "off: seconds, not ms": _batch("context.get_remaining_time_in_millis() < 0.5")},
+    },
+    # ------------------------------------------------------------------ lesson 3
+    "3.1": {
+        "correct": {"a number": "cold_starts = 5", "counted": "cold_starts = len([0, 25, 40, 52, 70])"},
+        "wrong": {"hard-coded: the first request only": "cold_starts = 1",
+                  "anti-pattern: every request cold": "cold_starts = 9",
+                  "off: a 15-minute reclaim": "cold_starts = 3",
+                  "off: a string": "cold_starts = '5'"},
+    },
+    "3.2": {
+        "correct": {"MODEL or load_model()": _lazy(),
+                    "lru_cache": _lazy(module="from functools import lru_cache\nMODEL = None\nload_model = lru_cache(maxsize=None)(load_model)",
+                                       get="MODEL = load_model()")},
+        "wrong": {"hard-coded: never loads": _lazy(get="MODEL = {'weights': [0.2, 0.5, 0.3]}"),
+                  "anti-pattern: loaded at INIT": _lazy(module="MODEL = load_model()", get="pass"),
+                  "off: loaded on every personal request": _lazy(get="MODEL = load_model()"),
+                  "off: loaded for every request": _lazy(personal="[MODEL := MODEL or load_model(), event.get('personal')][1]")},
+    },
+    "3.3": {
+        "correct": {"is True": _nightly(), "== True and a dict": _nightly("isinstance(event, dict) and event.get('warmer') == True")},
+        "wrong": {"hard-coded: never warms up": _nightly("False"),
+                  "anti-pattern: every schedule is a warm-up": _nightly("event.get('source') == 'aws.events' or event.get('warmer') is True"),
+                  "off: the wrong marker": _nightly("event.get('warm') is True")},
+    },
+    # ------------------------------------------------------------------ lesson 4
+    "4.1": {
+        "correct": {"Decimal": _monthly(),
+                    "floats": """
+import math
+def my_monthly_cost(invocations, duration_ms, memory_mb, free_tier=False):
+    gb_s = invocations * math.ceil(duration_ms) / 1000 * (memory_mb / 1024)
+    requests = invocations
+    if free_tier:
+        gb_s, requests = max(0.0, gb_s - 400_000), max(0, requests - 1_000_000)
+    return round(requests * 0.2 / 1_000_000 + gb_s * 0.0000166667, 9)
+"""},
+        "wrong": {"hard-coded: the pricing page's answer": "def my_monthly_cost(*a, **k):\n    return Decimal('18.73337')",
+                  "anti-pattern: 100 ms billing": _monthly().replace("math.ceil(Decimal(str(duration_ms)))",
+                                                                      "math.ceil(Decimal(str(duration_ms)) / 100) * 100"),
+                  "off: 1,000 MB to the GB": _monthly(mb="1000"),
+                  "off: a negative free tier": _monthly(free_requests="requests - 1_000_000", free_gb_s="gb_seconds - 400_000")},
+    },
+    "4.2": {
+        "correct": {"rounded": "s4_corrected = (0.62, 0.0)", "dollar strings": "s4_corrected = ('$0.62', '$0.00')"},
+        "wrong": {"hard-coded: the README's": "s4_corrected = (0.63, 0.0)",
+                  "anti-pattern: 0.128 GB": "s4_corrected = (round(25_600 * 0.0000166667 + 0.2, 2), 0)",
+                  "off: no free tier": "s4_corrected = (0.62, 0.62)",
+                  "off: no request charge": "s4_corrected = (0.42, 0.0)"},
+    },
+    "4.3": {
+        "correct": {"rounded": "functions_in_free_tier = 1.23",
+                    "exact": "functions_in_free_tier = Decimal(400_000) / (Decimal('0.125') * 2_592_000)"},
+        "wrong": {"hard-coded: the guide's": "functions_in_free_tier = 4",
+                  "anti-pattern: the old 3.6M GB-s": "functions_in_free_tier = 3_600_000 / (0.125 * 2_592_000)",
+                  "off: 0.128 GB": "functions_in_free_tier = 400_000 / (0.128 * 2_592_000)"},
+    },
+    # ------------------------------------------------------------------ lesson 5
+    "5.1": {
+        "correct": {"int": "memory_for_api = 1536", "from a table": "memory_for_api = {'best': 1536}['best']"},
+        "wrong": {"hard-coded: the largest": "memory_for_api = 4096",
+                  "anti-pattern: the smallest, too slow": "memory_for_api = 128",
+                  "off: fast enough, not cheapest": "memory_for_api = 1769"},
+    },
+    "5.2": {
+        "correct": {"Decimal": """s2_comparison = {"cost_128": Decimal(128) / 1024 * 5 * Decimal("0.0000166667"),
+    "cost_1024": Decimal("0.0000166667"), "percent_cheaper": Decimal("37.5"), "small_memory_suits": "io-bound"}""",
+                    "floats": """s2_comparison = {"cost_128": 0.625 * 0.0000166667, "cost_1024": 0.0000166667,
+    "percent_cheaper": 37.5, "small_memory_suits": "io-bound"}"""},
+        "wrong": {"hard-coded: the guide's": """s2_comparison = {"cost_128": 0.00001067, "cost_1024": 0.0000166667,
+    "percent_cheaper": 36, "small_memory_suits": "io-bound"}""",
+                  "anti-pattern: small memory for CPU work": """s2_comparison = {"cost_128": 0.625 * 0.0000166667,
+    "cost_1024": 0.0000166667, "percent_cheaper": 37.5, "small_memory_suits": "cpu-bound"}""",
+                  "off: 1,000 MB to the GB": """s2_comparison = {"cost_128": 0.64 * 0.0000166667,
+    "cost_1024": 1.024 * 0.0000166667, "percent_cheaper": 37.5, "small_memory_suits": "io-bound"}"""},
+    },
+    "5.3": {
+        "correct": {"rounded": "cost_per_1000_at_1536 = 0.0368",
+                    "exact": "cost_per_1000_at_1536 = 1000 * (Decimal('1.465') * Decimal('1.5') * Decimal('0.0000166667') + Decimal('0.0000002'))"},
+        "wrong": {"hard-coded: the table's": "cost_per_1000_at_1536 = 0.024638",
+                  "anti-pattern: no request charge": "cost_per_1000_at_1536 = 1000 * 1.465 * 1.5 * 0.0000166667",
+                  "off: 1.536 GB": "cost_per_1000_at_1536 = 1000 * (1.465 * 1.536 * 0.0000166667 + 0.0000002)"},
+    },
+    # ------------------------------------------------------------------ lesson 6
+    "6.1": {
+        "correct": {"ints": "concurrency_needed = (105, 100)", "computed": "concurrency_needed = [round(350 * 0.3), round(40 * 2.5)]"},
+        "wrong": {"hard-coded: the request rates": "concurrency_needed = (350, 40)",
+                  "anti-pattern: divided, not multiplied": "concurrency_needed = (350 / 0.3, 40 / 2.5)",
+                  "off: milliseconds": "concurrency_needed = (350 * 300, 40 * 2500)"},
+    },
+    "6.2": {
+        "correct": {"numbers": 'throttled = {"A": 0, "C": 300}', "computed": 'throttled = {"A": 150 - 150, "C": 1000 - (1000 - 200 - 100)}'},
+        "wrong": {"hard-coded: nothing throttled": 'throttled = {"A": 0, "C": 0}',
+                  "anti-pattern: idle reservations shared": 'throttled = {"A": 0, "C": 100}',
+                  "off: A over its reservation": 'throttled = {"A": 50, "C": 300}'},
+    },
+    "6.3": {
+        "correct": {"sum": "two_wave_throttles = 2000", "worked": "two_wave_throttles = (1500 - 1000) + 1500"},
+        "wrong": {"hard-coded: the first wave's": "two_wave_throttles = 500",
+                  "anti-pattern: scaling refills at once": "two_wave_throttles = 1000",
+                  "off: a float": "two_wave_throttles = 2000.5"},
+    },
+    # ------------------------------------------------------------------ lesson 7
+    "7.1": {
+        "correct": {"list": "attempt_seconds = [0, 60, 180]", "tuple": "attempt_seconds = (0, 1 * 60, 3 * 60)"},
+        "wrong": {"hard-coded: immediate retries": "attempt_seconds = [0, 0, 0]",
+                  "anti-pattern: retried until it works": "attempt_seconds = [0, 60, 180, 300]",
+                  "off: minutes, not seconds": "attempt_seconds = [0, 1, 3]"},
+    },
+    "9.2": {
+        "correct": {"numbers": "retry_limited = (5, 10)", "worked": "retry_limited = [1 + (1 + 2) + 1, 10]"},
+        "wrong": {"hard-coded: one per batch": "retry_limited = (3, 10)",
+                  "anti-pattern: bisection": "retry_limited = (5, 1)",
+                  "off: retried forever": "retry_limited = (7, 10)"},
+    },
+    "9.3": {
+        "correct": {"rounded": """scenario_3 = {"invocations": 1_000_000, "shards_at_full_parallelization": 10,
+    "list_price": 16.87, "after_free_tier": 10.00}""",
+                    "computed": """scenario_3 = {"invocations": 100_000_000 // 100, "shards_at_full_parallelization": 100 // 10,
+    "list_price": billing.monthly_cost(1_000_000, 1000, 1024), "after_free_tier": billing.monthly_cost(1_000_000, 1000, 1024, free_tier=True)}"""},
+        "wrong": {"hard-coded: one per record": """scenario_3 = {"invocations": 100_000_000, "shards_at_full_parallelization": 10,
+    "list_price": 16.87, "after_free_tier": 10.00}""",
+                  "anti-pattern: one shard per execution": """scenario_3 = {"invocations": 1_000_000, "shards_at_full_parallelization": 100,
+    "list_price": 16.87, "after_free_tier": 10.00}""",
+                  "off: no free tier": """scenario_3 = {"invocations": 1_000_000, "shards_at_full_parallelization": 10,
+    "list_price": 16.87, "after_free_tier": 16.87}"""},
+    },
+    # ------------------------------------------------------------------ lesson 10
+    "10.1": {
+        "correct": {"strings": 'routing = {"FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.1}}}',
+                    "an int key": 'routing = {"FunctionVersion": 1, "RoutingConfig": {"AdditionalVersionWeights": {2: 0.10}}}'},
+        "wrong": {"hard-coded: all to version 2": 'routing = {"FunctionVersion": "2", "RoutingConfig": {}}',
+                  "anti-pattern: the primary weighted too": 'routing = {"FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.9, "2": 0.1}}}',
+                  "off: percent, not a fraction": 'routing = {"FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": {"2": 10}}}',
+                  "off: reversed": 'routing = {"FunctionVersion": "2", "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.1}}}'},
+    },
+    "10.2": {
+        "correct": {"computed": "sd = math.sqrt(1000 * 0.1 * 0.9)\ncanary_range = (100, 100 - 1.96 * sd, 100 + 1.96 * sd)",
+                    "rounded": "canary_range = (100, 81.4, 118.6)"},
+        "wrong": {"hard-coded: exactly 100": "canary_range = (100, 100, 100)",
+                  "anti-pattern: sqrt(n p) without (1 - p)": "sd = math.sqrt(100)\ncanary_range = (100, 100 - 1.96 * sd, 100 + 1.96 * sd)",
+                  "off: one standard deviation": "sd = math.sqrt(90)\ncanary_range = (100, 100 - sd, 100 + sd)"},
+    },
+    "10.3": {
+        "correct": {"list": """
+def canary_verdict(records, primary, canary, max_error_rate=0.01):
+    mine = [r for r in records if r.version == canary]
+    if not mine:
+        return ("wait", None)
+    rate = sum(r.outcome != "ok" for r in mine) / len(mine)
+    return ("rollback" if rate > max_error_rate else "promote", rate)
+""", "counters": """
+def canary_verdict(records, primary, canary, max_error_rate=0.01):
+    total = errors = 0
+    for record in records:
+        if record.version == canary:
+            total += 1
+            errors += record.outcome != "ok"
+    if total == 0:
+        return "wait", None
+    return ("promote" if errors <= max_error_rate * total else "rollback"), errors / total
+"""},
+        "wrong": {"hard-coded: always promote": "def canary_verdict(records, primary, canary, max_error_rate=0.01):\n    return ('promote', 0.0)",
+                  "anti-pattern: both versions' errors": """
+def canary_verdict(records, primary, canary, max_error_rate=0.01):
+    if not any(r.version == canary for r in records):
+        return ("wait", None)
+    rate = sum(r.outcome != "ok" for r in records) / len(records)
+    return ("rollback" if rate > max_error_rate else "promote", rate)
+""", "off: rolls back at the threshold": """
+def canary_verdict(records, primary, canary, max_error_rate=0.01):
+    mine = [r for r in records if r.version == canary]
+    if not mine:
+        return ("wait", None)
+    rate = sum(r.outcome != "ok" for r in mine) / len(mine)
+    return ("rollback" if rate >= max_error_rate else "promote", rate)
+""", "off: only function errors count": """
+def canary_verdict(records, primary, canary, max_error_rate=0.01):
+    mine = [r for r in records if r.version == canary]
+    if not mine:
+        return ("wait", None)
+    rate = sum(r.outcome == "function_error" for r in mine) / len(mine)
+    return ("rollback" if rate > max_error_rate else "promote", rate)
+"""},
+    },
+    # ------------------------------------------------------------------ lesson 11
+    "11.2": {
+        "correct": {"set": "importable_layouts = {'b', 'd'}", "list": "importable_layouts = ['d', 'B']"},
+        "wrong": {"hard-coded: everything": "importable_layouts = {'a', 'b', 'c', 'd', 'e', 'f'}",
+                  "anti-pattern: the guide's python/lib": "importable_layouts = {'b', 'c'}",
+                  "off: python3.11": "importable_layouts = {'b', 'e'}"},
+    },
+    "11.3": {
+        "correct": {"list": 'edge_choices = ["cf", "cf", "edge", "edge", "cf"]',
+                    "tuple": 'edge_choices = ("cf",) * 2 + ("edge",) * 2 + ("cf",)'},
+        "wrong": {"hard-coded: all edge": 'edge_choices = ["edge"] * 5',
+                  "anti-pattern: network from CloudFront Functions": 'edge_choices = ["cf", "cf", "cf", "edge", "cf"]',
+                  "off: Python at the viewer": 'edge_choices = ["cf", "cf", "edge", "cf", "cf"]',
+                  "off: other words": 'edge_choices = ["CloudFront", "cf", "edge", "edge", "cf"]'},
+    },
+    # ------------------------------------------------------------------ lesson 12
+    "12.1": {
+        "correct": {"regex": """
+def summarize_reports(lines):
+    gb_seconds = Decimal(0)
+    cold_starts = 0
+    for line in lines:
+        billed = int(re.search(r"Billed Duration: (\\d+) ms", line).group(1))
+        memory = int(re.search(r"Memory Size: (\\d+) MB", line).group(1))
+        gb_seconds += Decimal(billed) * memory / 1024 / 1000
+        cold_starts += "Init Duration" in line
+    return {"invocations": len(lines), "cold_starts": cold_starts, "gb_seconds": gb_seconds}
+""", "split on tabs": """
+def summarize_reports(lines):
+    total, cold = Decimal(0), 0
+    for line in lines:
+        fields = dict(part.split(": ", 1) for part in line.split("\\t")[1:] if ": " in part)
+        total += Decimal(fields["Billed Duration"].split()[0]) * Decimal(fields["Memory Size"].split()[0]) / 1024 / 1000
+        cold += "Init Duration" in fields
+    return {"invocations": len(lines), "cold_starts": cold, "gb_seconds": total}
+"""},
+        "wrong": {"hard-coded": "def summarize_reports(lines):\n    return {'invocations': 6, 'cold_starts': 2, 'gb_seconds': Decimal('1')}",
+                  "anti-pattern: Duration, not Billed Duration": """
+def summarize_reports(lines):
+    gb_seconds = Decimal(0)
+    for line in lines:
+        ms = Decimal(re.search(r"\\tDuration: ([\\d.]+) ms", line).group(1))
+        memory = int(re.search(r"Memory Size: (\\d+) MB", line).group(1))
+        gb_seconds += ms * memory / 1024 / 1000
+    return {"invocations": len(lines), "cold_starts": sum("Init Duration" in l for l in lines), "gb_seconds": gb_seconds}
+""", "off: a float": """
+def summarize_reports(lines):
+    gb_seconds = 0.0
+    for line in lines:
+        billed = int(re.search(r"Billed Duration: (\\d+) ms", line).group(1))
+        memory = int(re.search(r"Memory Size: (\\d+) MB", line).group(1))
+        gb_seconds += billed * memory / 1024 / 1000
+    return {"invocations": len(lines), "cold_starts": sum("Init Duration" in l for l in lines), "gb_seconds": gb_seconds}
+"""},
+    },
+    "12.3": {
+        "correct": {"window": """
+def first_alarm(datapoints, threshold, m, n):
+    for minute in range(len(datapoints)):
+        window = datapoints[max(0, minute - n + 1):minute + 1]
+        if sum(value > threshold for value in window) >= m:
+            return minute
+    return None
+""", "deque": """
+from collections import deque
+def first_alarm(datapoints, threshold, m, n):
+    window = deque(maxlen=n)
+    for minute, value in enumerate(datapoints):
+        window.append(value > threshold)
+        if sum(window) >= m:
+            return minute
+"""},
+        "wrong": {"hard-coded": "def first_alarm(datapoints, threshold, m, n):\n    return 6",
+                  "anti-pattern: one breach is enough": """
+def first_alarm(datapoints, threshold, m, n):
+    return next((i for i, v in enumerate(datapoints) if v > threshold), None)
+""", "off: at or above the threshold": """
+def first_alarm(datapoints, threshold, m, n):
+    for minute in range(len(datapoints)):
+        window = datapoints[max(0, minute - n + 1):minute + 1]
+        if sum(value >= threshold for value in window) >= m:
+            return minute
+    return None
+"""},
+    },
+    # ------------------------------------------------------------------ lesson 13
+    "13.1": {
+        "correct": {"computed": """lambda_part = billing.provisioned_cost(10, 512, 30 * 24 * 3600, invocations=1_000_000, duration_ms=200).total
+scenario_2 = {"rest_api": round(lambda_part + Decimal("3.50"), 2), "http_api": round(lambda_part + Decimal("1.00"), 2)}""",
+                    "by hand": """lam = 10 * 0.5 * 2_592_000 * 0.0000041667 + 100_000 * 0.0000097222 + 0.20
+scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}"""},
+        "wrong": {"hard-coded: the guide's": 'scenario_2 = {"rest_api": 57.00, "http_api": 54.50}',
+                  "anti-pattern: on-demand duration rate": """lam = 10 * 0.5 * 2_592_000 * 0.0000041667 + 100_000 * 0.0000166667 + 0.20
+scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}""",
+                  "off: 0.512 GB": """lam = 10 * 0.512 * 2_592_000 * 0.0000041667 + 102_400 * 0.0000097222 + 0.20
+scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}"""},
+    },
+    "13.3": {
+        "correct": {"lower": 'review_answers = ["c", "b", "a", "c", "a", "a", "c", "a"]',
+                    "upper, spaced": 'review_answers = ("C", "b ", "A", "c", "a", "a", " c", "a")'},
+        "wrong": {"hard-coded: all a": 'review_answers = ["a"] * 8',
+                  "anti-pattern: the guide's answers": 'review_answers = ["b", "b", "a", "c", "a", "a", "c", "a"]',
+                  "off: one short": 'review_answers = ["c", "b", "a", "c", "a", "a", "c"]'},
+    },
+    "7.2": {
+        "correct": {"re-raised": _order(), "wrapped": _order("raise RuntimeError(f'order {event.get(\"order_id\")} failed') from e")},
+        "wrong": {"hard-coded: always charged": _order("return {'statusCode': 200, 'body': json.dumps({'charged': 42})}"),
+                  "anti-pattern: a 500 returned": _order("return {'statusCode': 500, 'body': json.dumps({'error': str(e)})}"),
+                  "off: None returned": _order("return None")},
+    },
+    "7.3": {
+        "correct": {"conditional put_item": _charge(CONDITIONAL_WRITE),
+                    "the error code": _charge(CONDITIONAL_WRITE.replace(
+                        "except dynamodb.exceptions.ConditionalCheckFailedException:",
+                        "except Exception as error:\n        if error.response['Error']['Code'] != 'ConditionalCheckFailedException':\n            raise"))},
+        "wrong": {"hard-coded: remembered in the environment": _charge("""    global SEEN
+    SEEN = globals().get('SEEN', set())
+    if event["order_id"] in SEEN:
+        return {"charged": event["order_id"], "duplicate": True}
+    SEEN.add(event["order_id"])"""),
+                  "anti-pattern: no guard": _charge("    pass"),
+                  "off: a duplicate raises": _charge(CONDITIONAL_WRITE.replace(
+                      'return {"charged": event["order_id"], "duplicate": True}', "raise"))},
+    },
+    "8.1": {
+        "correct": {"thumbnail()": _thumbnail(),
+                    "resize by ratio": _thumbnail(shrink="ratio = 100 / max(image.size); image = image.resize((max(1, round(image.width * ratio)), max(1, round(image.height * ratio))))")},
+        "wrong": {"hard-coded: a fixed 100 x 100": _thumbnail(shrink="image = image.resize((100, 100))"),
+                  "anti-pattern: back into the source bucket": _thumbnail(target="bucket"),
+                  "off: the RGBA image saved as JPEG": _thumbnail(convert="pass"),
+                  "off: the key not decoded": _thumbnail(key="record['s3']['object']['key']")},
+    },
+    "8.2": {
+        "correct": {"prefix and suffix": _notification(),
+                    "suffix first, ObjectCreated:Put": _notification(
+                        rules='[{"Name": "suffix", "Value": ".txt"}, {"Name": "prefix", "Value": "uploads/"}]',
+                        events='["s3:ObjectCreated:Put"]')},
+        "wrong": {"hard-coded: the guide's function": _notification(arn="arn:aws:lambda:us-east-1:123456789012:function:HelloWorldFunction"),
+                  "anti-pattern: every upload": _notification(rules='[{"Name": "prefix", "Value": "uploads/"}]'),
+                  "off: on removal": _notification(events='["s3:ObjectRemoved:*"]')},
+    },
+    "8.3": {
+        "correct": {"paginator": _ec2(PAGINATOR), "NextToken loop": _ec2(NEXT_TOKEN)},
+        "wrong": {"hard-coded: three": _ec2("        running = 3"),
+                  "anti-pattern: the error swallowed": _ec2(PAGINATOR, on_error="return {'statusCode': 500}"),
+                  "off: the first page only": _ec2("        # get_paginator would read every page\n        page = ec2.describe_instances(Filters=FILTERS)\n"
+                                                   "        running = sum(len(r['Instances']) for r in page['Reservations'])"),
+                  "off: every state counted": _ec2(PAGINATOR.replace("paginate(Filters=FILTERS)", "paginate()"))},
+    },
+    "9.1": {
+        "correct": {"batchItemFailures": _orders(),
+                    "collected ids": _orders(on_error="failures.append(record['messageId'])",
+                                             after="return {'batchItemFailures': [{'itemIdentifier': i} for i in failures]}")},
+        "wrong": {"hard-coded: nothing failed": _orders(after="return {'batchItemFailures': []}"),
+                  "anti-pattern: the whole batch fails": _orders(on_error="raise"),
+                  "off: the wrong key": _orders(on_error="failures.append({'id': record['messageId']})")},
+    },
+    "11.1": {
+        "correct": {"AWSLambdaBasicExecutionRole's logs": _policies(),
+                    "each function's own log group": _policies(logs='{"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/*"}',
+                                                               s3_resource="arn:aws:s3:::lambda-demo-bucket-unique-name/uploads/*")},
+        "wrong": {"hard-coded: the guide's bucket": _policies(s3_resource="arn:aws:s3:::lambda-demo-bucket/*"),
+                  "anti-pattern: logs:* on *": _policies(logs='{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}'),
+                  "off: s3:* on the bucket": _policies(s3_action='"s3:*"')},
+    },
+    "12.2": {
+        "correct": {"print": _emf(), "stdout write": _emf(emit="import sys; sys.stdout.write(json.dumps(metrics) + '\\n')")},
+        "wrong": {"hard-coded: a fixed dimension": _emf(dimension="'my-function'"),
+                  "anti-pattern: a Python dict printed": _emf(emit="print(metrics)"),
+                  "off: milliseconds as the unit": _emf(unit="'Milliseconds'")},
+    },
+    "13.2": {
+        "correct": {"rounded": "provisioned_for_no_cold_starts = (12, 64.80)",
+                    "computed": "provisioned_for_no_cold_starts = [12, billing.provisioned_cost(12, 512, 30 * 24 * 3600).provisioned]"},
+        "wrong": {"hard-coded: none needed": "provisioned_for_no_cold_starts = (0, 0)",
+                  "anti-pattern: more than needed": "provisioned_for_no_cold_starts = (13, round(float(billing.provisioned_cost(13, 512, 30 * 24 * 3600).provisioned), 2))",
+                  "off: 0.512 GB": "provisioned_for_no_cold_starts = (12, round(12 * 0.512 * 2_592_000 * 0.0000041667, 2))"},
+    },
+}
