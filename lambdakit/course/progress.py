@@ -110,11 +110,12 @@ def report(syllabus, progress=None):
     exercises = progress.load()["exercises"]
     lines = [f"lambdakit course progress ({progress.path})"]
     done = total = 0
+    width = max(len(lesson.title) for lesson in syllabus.lessons) + 2   # scores in one column
     for lesson in syllabus.lessons:
         passed = sum(1 for e in lesson.exercises if exercises.get(e.id, {}).get("passed_at"))
         done, total = done + passed, total + len(lesson.exercises)
         state = "" if lesson.ready else "  (coming soon)"
-        lines.append(f"L{lesson.number:<3}{lesson.title:<58}{passed}/{len(lesson.exercises)}{state}")
+        lines.append(f"L{lesson.number:<3}{lesson.title:<{width}}{passed:>2}/{len(lesson.exercises)}{state}")
         for e in lesson.exercises:
             entry = exercises.get(e.id, {})
             if entry.get("passed_at"):
