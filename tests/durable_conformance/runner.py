@@ -126,7 +126,7 @@ def run_requirement(runtime, layer, suite, requirement, data, source):
     payload = json.dumps({"Input": _substitute(data.get("Input"), bindings)})
     if data.get("AsyncInvoke"):
         arn = runtime.invoke(f"{name}:$LATEST", payload, invocation_type="Event").durable_execution_arn
-        _drive_callbacks(runtime, arn, data.get("CallbackActions") or [])
+        _drive_callbacks(runtime, arn, _substitute(data.get("CallbackActions") or [], bindings))
     else:
         arn = runtime.invoke(f"{name}:$LATEST", payload).durable_execution_arn
     events = runtime.get_durable_execution_history(arn, include_execution_data=True)["Events"]
@@ -148,32 +148,46 @@ def run_requirement(runtime, layer, suite, requirement, data, source):
 
 
 def _drive_callbacks(runtime, arn, actions):
-    pending, answered = [dict(a) for a in actions], set()
+    """Send each CallbackAction `Delay` seconds after its CallbackStarted event, in virtual time,
+    so callbacks and the execution's own timers interleave as they would on AWS."""
+    scheduled, seen = [], set()
     while True:
-        runtime.wait_durable_execution(arn)
-        events = runtime.get_durable_execution_history(arn)["Events"]
-        sent = False
-        for event in events:
-            if event["EventType"] != "CallbackStarted" or event["EventId"] in answered:
+        for event in runtime.get_durable_execution_history(arn)["Events"]:
+            if event["EventType"] != "CallbackStarted" or event["EventId"] in seen:
                 continue
-            action = next((a for a in pending if _name_matches(a["CallbackName"], event.get("Name"))), None)
-            if action is None:
-                continue
-            answered.add(event["EventId"])
-            pending.remove(action)
+            seen.add(event["EventId"])
             callback_id = event["CallbackStartedDetails"]["CallbackId"]
-            if action.get("DelaySeconds"):
-                runtime.advance(seconds=float(action["DelaySeconds"]))
-            operation = action["Operation"].lower()
-            if operation == "success":
-                runtime.send_durable_execution_callback_success(callback_id, json.dumps(action.get("Payload")).encode())
-            elif operation == "failure":
-                runtime.send_durable_execution_callback_failure(callback_id, action.get("Payload") or {})
-            else:
-                runtime.send_durable_execution_callback_heartbeat(callback_id)
-            sent = True
-        if not sent or runtime.get_durable_execution(arn)["Status"] != "RUNNING":
+            for order, action in enumerate(a for a in actions if _name_matches(a["CallbackName"], event.get("Name"))):
+                due = event["EventTimestamp"] + float(action.get("Delay") or 0) + order * 0.001
+                scheduled.append((due, callback_id, action))
+        if runtime.get_durable_execution(arn)["Status"] not in ("RUNNING", "PAUSED"):
             return
+        if not scheduled:
+            before = len(seen)
+            runtime.wait_durable_execution(arn)
+            if not any(e["EventType"] == "CallbackStarted" and e["EventId"] not in seen
+                       for e in runtime.get_durable_execution_history(arn)["Events"]) and len(seen) == before:
+                return
+            continue
+        scheduled.sort(key=lambda item: item[0])
+        due, callback_id, action = scheduled.pop(0)
+        now_s = runtime.clock.now_ms() / 1000.0
+        if due > now_s:
+            runtime.advance(seconds=due - now_s)
+        _send(runtime, callback_id, action)
+
+
+def _send(runtime, callback_id, action):
+    operation = action["Operation"].lower()
+    try:
+        if operation == "success":
+            runtime.send_durable_execution_callback_success(callback_id, json.dumps(action.get("Payload")).encode())
+        elif operation == "failure":
+            runtime.send_durable_execution_callback_failure(callback_id, action.get("Payload") or {})
+        else:
+            runtime.send_durable_execution_callback_heartbeat(callback_id)
+    except Exception as error:  # a callback already closed: as the package's runner, keep going
+        print(f"  callback {operation} refused: {error}", file=sys.stderr)
 
 
 def _name_matches(pattern, name):
