@@ -150,14 +150,17 @@ def run_requirement(runtime, layer, suite, requirement, data, source):
 def _drive_callbacks(runtime, arn, actions):
     """Send each CallbackAction `Delay` seconds after its CallbackStarted event, in virtual time,
     so callbacks and the execution's own timers interleave as they would on AWS."""
-    scheduled, seen = [], set()
+    scheduled, seen, used = [], set(), set()
     while True:
         for event in runtime.get_durable_execution_history(arn)["Events"]:
             if event["EventType"] != "CallbackStarted" or event["EventId"] in seen:
                 continue
             seen.add(event["EventId"])
             callback_id = event["CallbackStartedDetails"]["CallbackId"]
-            for order, action in enumerate(a for a in actions if _name_matches(a["CallbackName"], event.get("Name"))):
+            # As the package's runner: each action is used once, the first unused one whose name
+            # matches; a heartbeat leaves the callback open for the next matching action.
+            for order, index in enumerate(_actions_for(event.get("Name"), actions, used)):
+                action = actions[index]
                 due = event["EventTimestamp"] + float(action.get("Delay") or 0) + order * 0.001
                 scheduled.append((due, callback_id, action))
         if runtime.get_durable_execution(arn)["Status"] not in ("RUNNING", "PAUSED"):
@@ -188,6 +191,15 @@ def _send(runtime, callback_id, action):
             runtime.send_durable_execution_callback_heartbeat(callback_id)
     except Exception as error:  # a callback already closed: as the package's runner, keep going
         print(f"  callback {operation} refused: {error}", file=sys.stderr)
+
+
+def _actions_for(name, actions, used):
+    for index, action in enumerate(actions):
+        if index not in used and _name_matches(action["CallbackName"], name):
+            used.add(index)
+            yield index
+            if action["Operation"].lower() != "heartbeat":
+                return
 
 
 def _name_matches(pattern, name):
