@@ -47,7 +47,7 @@ class Progress:
         entry = self.exercise(exercise_id)
         if entry.get("passed_at"):
             return PASSED
-        return ATTEMPTED if entry.get("attempts") else NOT_STARTED
+        return ATTEMPTED if entry.get("attempts") or entry.get("graded_at") else NOT_STARTED
 
     @contextmanager
     def _editing(self, exercise_id):
@@ -120,8 +120,8 @@ def report(syllabus, progress=None):
             entry = exercises.get(e.id, {})
             if entry.get("passed_at"):
                 mark, note = "✅", entry.get("summary", "")
-            elif entry.get("attempts"):
-                mark, note = "❌", f"{entry['attempts']} attempt(s), not passed yet"
+            elif entry.get("attempts") or entry.get("graded_at"):
+                mark, note = "❌", f"{entry.get('attempts', 0)} attempt(s), not passed yet"
             else:
                 mark, note = "·", ""
             extra = []
