@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("course", "serve", "install-kernel", "progress", "grade", "gradebook")
+COMMANDS = ("course", "serve", "install-kernel", "progress", "grade", "gradebook", "lite")
 
 
 def _command_module(name):
