@@ -33,7 +33,7 @@ def structured_logging(code):
             matching = [entry for entry in objects if entry.get("request_id") == result.request_id]
             expect(matching, f"no JSON log line has request_id {result.request_id!r} (the "
                    f"invocation's request id); got {objects[0]}.",
-                   "The context's request id attribute is aws_request_id.")
+                   "The request id is on the context object; `dir(context)` lists what it has.")
             expect(matching[0].get("user_id") == user,
                    f"the log line should still carry user_id {user!r}: {matching[0]}.")
     return "JSON log lines carry context.aws_request_id"

@@ -68,7 +68,9 @@ def operator_guide_row(answer):
     if abs(value - (exact - Decimal("0.0002"))) < Decimal("0.00005"):
         fail("close: the table includes the request charge, as the 128 MB row shows.",
              "Add 1,000 x $0.0000002.")
+    if abs(value - 1000 * (Decimal("1.465") * Decimal("1.536") * RATE + Decimal("0.0000002"))) < Decimal("0.00005"):
+        fail(f"{answer} counts 1,000 MB to the GB.", "AWS bills memory in GB of 1,024 MB.")
     expect(abs(value - exact) < Decimal("0.00005"), f"{answer} is not it.",
-           "1,000 x 1.465 s x 1.5 GB x $0.0000166667, plus 1,000 requests x $0.0000002.")
+           "Price one invocation at 1,536 MB and 1.465 s (duration and request), then take 1,000 of them.")
     implied = (Decimal("0.024638") - Decimal("0.0002")) / (1000 * Decimal(1536) / 1024 * RATE)
     return f"${exact:.4f} per 1,000; the table's $0.024638 would need {implied:.3f} s"

@@ -24,8 +24,8 @@ def scenario_2(answer):
         fail("that keeps the guide's mistakes.",
              "REST APIs cost $3.50 per million, and provisioned-served duration is $0.0000097222 per GB-s.")
     expect(rest == truth_rest, f"behind a REST API it is not ${rest}.",
-           "10 x 0.5 GB x 2,592,000 s at $0.0000041667, plus 100,000 GB-s at $0.0000097222, "
-           "plus $0.20 of requests, plus $3.50 of API Gateway.")
+           "Four parts: the provisioned environments, the duration they serve (at the provisioned rate), "
+           "the requests, and API Gateway.")
     expect(http == truth_http, f"behind an HTTP API it is not ${http}.", "Only the API Gateway price changes.")
     return f"${truth_rest} behind a REST API, ${truth_http} behind an HTTP API"
 
