@@ -5,6 +5,7 @@ handler loading rules, `Runtime.*` error types, error payload fields and log for
 It talks to the service over one pipe instead of the Runtime API's HTTP.
 """
 
+import ctypes
 import importlib
 import io
 import json
@@ -253,6 +254,33 @@ def marshal(encoder, response):
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {e}")
 
 
+class TraceIdVariable:
+    """`_X_AMZN_TRACE_ID`, set for each invocation without the process growing: setenv()
+    copies each new value and never frees the old one (about 160 bytes an invoke), so the
+    C environment points at one buffer of ours instead, rewritten in place. Subprocesses
+    see the value through the C environment, handler code through os.environ."""
+
+    NAME = "_X_AMZN_TRACE_ID"
+    _PREFIX = NAME.encode() + b"="
+    _CAPACITY = 1024
+
+    def __init__(self):
+        self._libc = ctypes.CDLL(None)
+        self._libc.getenv.restype = ctypes.c_void_p
+        self._buffer = ctypes.create_string_buffer(self._PREFIX, len(self._PREFIX) + self._CAPACITY + 1)
+        self._value_at = ctypes.addressof(self._buffer) + len(self._PREFIX)
+
+    def set(self, value):
+        raw = value.encode()
+        if len(raw) > self._CAPACITY or b"\0" in raw:
+            os.environ[self.NAME] = value  # not a trace header Lambda makes; the slow way
+            return
+        ctypes.memmove(self._value_at, raw + b"\0", len(raw) + 1)
+        if self._libc.getenv(self._PREFIX[:-1]) != self._value_at:
+            self._libc.putenv(self._buffer)  # the first time, or handler code set or unset it since
+        os.environ._data[self._PREFIX[:-1]] = raw  # os.environ's own copy, without another setenv()
+
+
 class Environment:
     """The in-process half of one execution environment."""
 
@@ -266,6 +294,7 @@ class Environment:
         self.output.reset()
         configure_logging(log_handler, spec["log_format"])
         self.handler = None
+        self.trace_id = TraceIdVariable()
         self.encoder = Encoder(os.environ.get("AWS_EXECUTION_ENV"))
         self.cpu_mark_ms, self.base_rss_kb = self._usage()
 
@@ -284,15 +313,16 @@ class Environment:
             return error_log_json(error, self.encoder)
         return error_log_text(error)
 
-    def _reply(self, kind, *fields):
-        """Send the phase's outcome, with the CPU it used, its output and the peak memory."""
+    def _reply(self, kind, *fields, blob=b""):
+        """Send the phase's outcome, with the CPU it used, its output and the peak memory
+        (the shapes are in messages.py)."""
         if os.getpid() != self.pid:
             # A process the handler forked has returned into the runtime: only the
             # environment's own process answers the service.
             os._exit(0)
         cpu_ms, peak_kb = self._usage()
         used_ms, self.cpu_mark_ms = cpu_ms - self.cpu_mark_ms, cpu_ms
-        self.channel.send((kind, *fields, used_ms, self.output.take(), peak_kb))
+        self.channel.send((kind, *fields, used_ms, self.output.take(), peak_kb), blob)
 
     def init(self):
         self.clock.now_ms = self.spec["now_ms"]
@@ -316,13 +346,14 @@ class Environment:
             if hint:
                 self.output.write(hint)
         self.clock.deadline_ms = None
-        self._reply("init", error, self.clock.wall_ms() - start_wall, self.base_rss_kb)
+        self._reply("init", error is not None, self.clock.wall_ms() - start_wall, self.base_rss_kb,
+                    blob=b"" if error is None else self._error_body(error))
         return error is None
 
-    def invoke(self, request):
+    def invoke(self, request, payload):
         request_id = request["request_id"]
         RequestIdFilter.request_id = request_id
-        os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+        self.trace_id.set(request["trace_id"])
         clock = self.clock
         if clock.virtual:
             clock.now_ms = request["now_ms"]
@@ -333,7 +364,7 @@ class Environment:
             context = LambdaContext(request_id, request["deadline_ms"], request["arn"],
                                     request["client_context"], request["identity"])
             try:
-                event = json.loads(request["payload"]) if request["payload"] else {}
+                event = json.loads(payload) if payload else {}
             except ValueError as e:
                 raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}")
             body = marshal(self.encoder, self.handler(event, context))
@@ -350,10 +381,19 @@ class Environment:
         if error is not None:
             self.output.write(self._error_log(error))
             body, outcome = self.encoder.encode(error).encode(), "error"
-        elif len(body) > self.spec["response_max_bytes"]:
-            body, outcome = None, "too_large"  # the platform refuses it; no need to ship it
+        if len(body) > self.spec["response_max_bytes"]:
+            body, outcome = b"", "too_large"  # the platform refuses it; no need to ship it
         clock.deadline_ms = None
-        self._reply("result", outcome, body, clock.wall_ms() - start_wall)
+        self._reply("result", outcome, clock.wall_ms() - start_wall, blob=body)
+
+    def _error_body(self, error):
+        """An INIT error payload, its message cut so that it fits in a response."""
+        body = self.encoder.encode(error).encode()
+        limit = self.spec["response_max_bytes"]
+        if len(body) > limit:
+            cut = dict(error, errorMessage=error["errorMessage"][:limit // 8], stackTrace=[])
+            body = self.encoder.encode(cut).encode()
+        return body
 
     def _report_deadline(self):
         """Virtual time hit the timeout: hand over the logs and wait to be stopped, as AWS stops it."""
@@ -370,8 +410,8 @@ class Environment:
         if not self.init():
             os._exit(1)  # awslambdaric exits after reporting an INIT error
         while True:
-            message = self.channel.recv()
+            message, payload = self.channel.recv()
             if message[0] == "invoke":
-                self.invoke(message[1])
+                self.invoke(message[1], payload)
             else:  # "shutdown"
                 os._exit(0)

@@ -3,9 +3,9 @@ watched for their timeout and memory size, and killed when they overstep.
 """
 
 import collections
+import json
 import logging
 import os
-import pickle
 import signal
 import socket
 import subprocess
@@ -14,7 +14,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .channel import Channel
+from . import messages
+from .channel import Channel, ProtocolError
 
 log = logging.getLogger("lambdakit.runtime")
 
@@ -56,6 +57,25 @@ def exit_text(wait_status):
     return f"exit status {os.WEXITSTATUS(wait_status)}"
 
 
+class ZygoteStopped(Exception):
+    """The zygote has died or stopped answering: the pool starts another and tries again."""
+
+
+def _zygote_message(data, fds):
+    """A message from the zygote, ["spare", pid] (with its socket) or ["exited", pid, status],
+    or None: JSON and checked, like everything the service reads from its processes."""
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return None
+    if isinstance(message, list) and all(type(v) is int for v in message[1:]):
+        if message[:1] == ["spare"] and len(message) == 2 and len(fds) == 1:
+            return message
+        if message[:1] == ["exited"] and len(message) == 3 and not fds:
+            return message
+    return None
+
+
 class Zygote:
     """The service's handle on the zygote process."""
 
@@ -88,12 +108,17 @@ class Zygote:
                     self._closed = True
                     self._cond.notify_all()
                 return
-            kind, key, value = pickle.loads(data)
+            message = _zygote_message(data, fds)
+            if message is None:
+                log.error("lambdakit: a message from the zygote that is not one; ignored")
+                for fd in fds:
+                    os.close(fd)
+                continue
             with self._cond:
-                if kind == "spare":
-                    self._spares.append((key, socket.socket(fileno=fds[0])))
+                if message[0] == "spare":
+                    self._spares.append((message[1], socket.socket(fileno=fds[0])))
                 else:
-                    self._exits[key] = value
+                    self._exits[message[1]] = message[2]
                     if len(self._exits) > EXITS_KEPT:  # statuses nobody asked for (forgotten)
                         del self._exits[next(iter(self._exits))]
                 self._cond.notify_all()
@@ -109,7 +134,7 @@ class Zygote:
 
         The spare it used is owed: replenish() asks for it once the environment's INIT is
         done (a fork meanwhile would slow that INIT down), or at once if others are waiting."""
-        message = pickle.dumps(spec)
+        message = json.dumps(spec).encode()
         while True:
             if not self._spares:
                 self.replenish()  # someone (this thread) waits for one now
@@ -117,11 +142,11 @@ class Zygote:
                 self._waiting += 1
                 try:
                     if not self._cond.wait_for(lambda: self._spares or self._closed, timeout=30):
-                        raise RuntimeError("the environment zygote did not answer")
+                        raise ZygoteStopped("the environment zygote did not answer")
                 finally:
                     self._waiting -= 1
                 if not self._spares:
-                    raise RuntimeError("the environment zygote has stopped")
+                    raise ZygoteStopped("the environment zygote has stopped")
                 pid, control = self._spares.popleft()
                 self._owed += 1
                 others_waiting = self._waiting > 0
@@ -136,7 +161,7 @@ class Zygote:
             finally:
                 theirs.close()
                 control.close()
-            return pid, Channel(ours)
+            return pid, Channel(ours, max_blob=spec["response_max_bytes"])
 
     def replenish(self):
         """Ask the zygote for the spares owed (if it has died, the next spawn finds out and
@@ -146,7 +171,7 @@ class Zygote:
         try:
             with self._send_lock:
                 for _ in range(owed):
-                    self.sock.send(pickle.dumps(("fork",)))
+                    self.sock.send(b'["fork"]')
         except OSError:
             pass
 
@@ -155,6 +180,9 @@ class Zygote:
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout=timeout)
             return self._exits.pop(pid, None)
+
+    def has_exited(self, pid):
+        return pid in self._exits
 
     def forget_exit(self, pid):
         with self._cond:
@@ -265,6 +293,8 @@ class ExecutionEnvironment:
         self.last_used_ms = created_ms
         self.invocations = 0
         self.base_rss_kb = 0
+        self.frozen = False
+        self.violation = None  # why the service ended it, when it broke the channel's rules
 
     def start(self, zygote, spec, cgroup):
         self.zygote, self.cgroup = zygote, cgroup
@@ -272,19 +302,51 @@ class ExecutionEnvironment:
         self.pid, self.channel = zygote.spawn(spec)
         self.alive = True
 
-    def receive(self):
-        """The next message from the process, or None if it died."""
+    def receive(self, kinds):
+        """The next message from the process (a messages.Reply of one of `kinds`), or None
+        if it died. A process that sends anything else is killed: its pipe is open to
+        handler code, and the service trusts none of what comes through it."""
         try:
-            return self.channel.recv()
+            reply = messages.parse(*self.channel.recv())
+            if reply.kind not in kinds:
+                raise ProtocolError(f"a message out of turn ({reply.kind!r})")
+            return reply
         except (EOFError, OSError):
             return None
+        except ProtocolError as e:
+            self.violation = str(e)
+            self.kill()
+            return None
 
-    def send(self, message):
+    def send(self, message, blob=b""):
         try:
-            self.channel.send(message)
+            self.channel.send(message, blob)
             return True
         except OSError:
             return False
+
+    def freeze(self):
+        """Nothing of an idle environment runs, as Lambda freezes it between invocations:
+        its process group is stopped until thaw(). (A stop signal costs microseconds; the
+        cgroup freezer hundreds of them. A process that left the group keeps running.)"""
+        self._signal_group(signal.SIGSTOP)
+        self.frozen = True
+
+    def thaw(self):
+        if self.frozen:
+            self.frozen = False
+            self._signal_group(signal.SIGCONT)
+
+    def _signal_group(self, number):
+        try:
+            os.killpg(self.pid, number)  # the environment leads its own session and group
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def idle_and_well(self):
+        """Whether an idle environment can take a request: it has neither gone (its pipe's
+        end is readable then, or the zygote has reaped it) nor said anything unasked."""
+        return not self.answered() and not self.zygote.has_exited(self.pid)
 
     def answered(self):
         """Whether the process has answered (or gone) and the service has not read it yet:
@@ -334,7 +396,8 @@ class ExecutionEnvironment:
             return
         self.alive = False
         if graceful:
-            self.send(("shutdown",))
+            self.thaw()
+            self.send(["shutdown"])
         self.kill()
         if self.channel is not None:
             self.channel.close()

@@ -44,16 +44,16 @@ class Invocation:
         env = self.env
         started = time.monotonic()
         watch = self.service._pool.watchdog.watch(env, limits.INIT_TIMEOUT_S, self.config.memory_size)
-        message = env.receive()
+        message = env.receive(("init", "deadline", "oom", "sandbox_error"))
         self.service._pool.watchdog.unwatch(env)
-        if message is None or message[0] != "init":
+        if message is None or message.kind != "init":
             self._init_failed(message, watch, started)
             return
-        _, error, elapsed, base_kb, cpu, output, peak_kb = message
-        env.base_rss_kb = base_kb
-        self.peak_kb = max(peak_kb, watch.peak_kb)
-        self.init_output = output
-        self.init_ms = (self.service.modelled.runtime_init_ms + elapsed) if self.virtual \
+        error = message.error
+        env.base_rss_kb = message.base_kb
+        self.peak_kb = max(message.peak_kb, watch.peak_kb)
+        self.init_output = message.output
+        self.init_ms = (self.service.modelled.runtime_init_ms + message.elapsed_ms) if self.virtual \
             else (time.monotonic() - started) * 1000.0
         if error is not None:
             self.init_error = error
@@ -66,14 +66,14 @@ class Invocation:
     def _init_failed(self, message, watch, started):
         """INIT ran past its 10 s, ran out of memory, or the process died during it."""
         self.keep = False
-        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if (message and message[0] == "deadline") or \
-            watch.reason == "timeout" else (time.monotonic() - started) * 1000.0
-        if message and message[0] == "sandbox_error":
-            raise RuntimeError(f"lambdakit could not set up the environment: {message[1]}")
-        if message and message[0] in ("deadline", "oom"):
-            self.init_output, self.peak_kb = message[2], message[3]
+        kind = message.kind if message else (watch.reason or self._killed_for_memory())
+        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if kind in ("deadline", "timeout") \
+            else (time.monotonic() - started) * 1000.0
+        if kind == "sandbox_error":
+            raise RuntimeError(f"lambdakit could not set up the environment: {message.reason}")
+        if message is not None:  # "deadline" or "oom", reported by the environment itself
+            self.init_output, self.peak_kb = message.output, message.peak_kb
         self.peak_kb = max(self.peak_kb, watch.peak_kb)
-        kind = message[0] if message else (watch.reason or self._killed_for_memory())
         self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
                            else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
         if kind in ("deadline", "timeout"):
@@ -82,6 +82,7 @@ class Invocation:
         elif kind == "oom":
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
+            self.init_output += self._violation_note()
             status = self.env.zygote.wait_exit(self.env.pid)
             self.init_output += self.env.unread_output()
             self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
@@ -92,23 +93,25 @@ class Invocation:
         start_ms = self.arrival_ms + self.init_ms
         deadline_ms = int(start_ms + self.config.timeout * 1000) if self.virtual \
             else int(time.time() * 1000 + self.config.timeout * 1000)
-        request = {"request_id": self.request_id, "payload": body, "deadline_ms": deadline_ms,
+        request = {"request_id": self.request_id, "deadline_ms": deadline_ms,
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
                    "identity": None, "trace_id": trace_id or new_trace_id(self.request_id, start_ms)}
         started = time.monotonic()
-        sent = env.send(("invoke", request))
+        env.thaw()
+        sent = env.send(["invoke", request], body)
         # Watched from after the send: a thread of a busy kernel may wait a long time for the
         # GIL, and that wait must not count against the function's timeout.
         watch = service._pool.watchdog.watch(env, self.config.timeout, self.config.memory_size)
-        message = env.receive() if sent else None
+        message = env.receive(("result", "deadline", "oom")) if sent else None
         service._pool.watchdog.unwatch(env)
         elapsed_real = (time.monotonic() - started) * 1000.0
         env.invocations += 1
-        kind = message[0] if message else (watch.reason or self._killed_for_memory())
+        kind = message.kind if message else (watch.reason or self._killed_for_memory())
         if kind == "result":
-            _, outcome, payload, elapsed, cpu, output, peak_kb = message
-            self.duration_ms = elapsed if self.virtual else elapsed_real
-            self.cpu_ms, self.output, self.peak_kb = cpu, output, max(self.peak_kb, peak_kb)
+            outcome, payload = message.outcome, message.body
+            self.duration_ms = message.elapsed_ms if self.virtual else elapsed_real
+            self.cpu_ms, self.output = message.cpu_ms, message.output
+            self.peak_kb = max(self.peak_kb, message.peak_kb)
             if self.peak_kb > self.config.memory_size * 1024:
                 self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
             elif outcome == "error":
@@ -124,7 +127,7 @@ class Invocation:
             return
         self.keep = False
         if message is not None:  # "deadline" or "oom", reported by the environment itself
-            self.output, self.peak_kb = message[2], max(self.peak_kb, message[3])
+            self.output, self.peak_kb = message.output, max(self.peak_kb, message.peak_kb)
         self.peak_kb = max(self.peak_kb, watch.peak_kb)
         if kind in ("deadline", "timeout"):
             self.duration_ms = self.config.timeout * 1000.0
@@ -135,9 +138,17 @@ class Invocation:
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
             self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self.output += self._violation_note()
             self.output += env.unread_output()
             self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
                                 "Runtime.ExitError", records.CRASH)
+
+    def _violation_note(self):
+        """lambdakit's line saying why it ended an environment that broke the channel's rules."""
+        if self.env.violation is None:
+            return ""
+        return (f"[lambdakit] the runtime sent the service {self.env.violation}; "
+                "the environment was stopped\n")
 
     def _killed_for_memory(self):
         """"oom" when the process died at its memory group's hard limit (the kernel was faster

@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from ..core.config import vcpus
 from ..scale.concurrency import PROVISIONED
 from . import logs, rootfs, runtimes, sandbox
 from .cgroups import CgroupFactory
-from .environment import ExecutionEnvironment, Watchdog, Zygote
+from .environment import ExecutionEnvironment, Watchdog, Zygote, ZygoteStopped
 from .envvars import lambda_environment
 from .foreign import ForeignEnvironment
 from .invocation import RESPONSE_MAX_BYTES, Invocation
@@ -50,6 +51,8 @@ class EnvironmentPool:
         self._release_order = 0
         self._oldest_idle_ms = math.inf  # no idle environment was last used before this
         self.zygote = None
+        self._zygote_lock = threading.Lock()  # one replacement for a zygote that died, not one per thread
+        self._closed = False
         self.watchdog = None
         self.cgroups = None
         self.namespaces = None
@@ -119,9 +122,7 @@ class EnvironmentPool:
             self.end_executions(arrival_ms)
             envs = self.environments_by_version.setdefault((function.name, version.number), [])
             provisioned = self.runtime._provisioned.idle(function.name, qualifier, version.number, arrival_ms)
-            # Most recently used first, as Lambda reuses warm environments.
-            warm = next((env for env in reversed(envs) if env.initialization_type == "on-demand"
-                         and not env.busy and env.alive and env.free_at_ms <= arrival_ms), None)
+            warm = self._warm(envs, arrival_ms)
             slot = self.runtime._account.acquire(function.name, arrival_ms, qualifier, warm_environment=warm is not None,
                                          provisioned_environment=provisioned is not None)
             env = provisioned if slot.pool == PROVISIONED else warm
@@ -129,6 +130,16 @@ class EnvironmentPool:
                 env = self._new_environment(function, version, arrival_ms)
             env.busy = True
             return env, slot.new_environment, slot
+
+    def _warm(self, envs, arrival_ms):
+        """The most recently used environment free at `arrival_ms` (Lambda reuses warm ones
+        so). One that died while idle is stopped on the way: a request never goes to it."""
+        while True:
+            env = next((env for env in reversed(envs) if env.initialization_type == "on-demand"
+                        and not env.busy and env.alive and env.free_at_ms <= arrival_ms), None)
+            if env is None or env.idle_and_well():
+                return env
+            self.stop(env, "stopped", arrival_ms, graceful=False)
 
     def _new_environment(self, function, version, at_ms, initialization_type="on-demand"):
         """A new environment (not started yet), busy and registered. Call with the lock held."""
@@ -163,6 +174,8 @@ class EnvironmentPool:
                 env.ready_ms = env.free_at_ms = env.last_used_ms = at_ms + run.init_ms
                 if run.init_error is not None or not self.holds(env):
                     self.stop(env, "stopped", at_ms + run.init_ms, graceful=False)
+                else:
+                    env.freeze()
         if run.init_output:
             self.runtime.logs.append(logs.log_group(function.name), env.log_stream, at_ms,
                              logs.split_output(run.init_output))
@@ -193,6 +206,8 @@ class EnvironmentPool:
                 self.stop(env, "stopped" if not keep else "retired", end_ms, graceful=keep)
                 if not keep and env.initialization_type != "on-demand":
                     return env.provisioned_qualifier
+            elif env.alive:
+                env.freeze()
         return None
 
     def spawn(self, env, version, arrival_ms):
@@ -225,10 +240,15 @@ class EnvironmentPool:
                 command = [*command, f"--virtual-now-ms={int(arrival_ms)}"]  # its Date reads virtual time
             spec.update(runtime_family=family, command=command,
                         virtual_invoke_ms=self.modelled.foreign_invoke_ms)
-        if not self.zygote.alive:  # killed from outside (the OOM killer, a learner): start another
-            self.zygote.close()
-            self.zygote = self._start_zygote()
-        env.start(self.zygote, spec, cgroup)
+        for _ in range(3):
+            zygote = self._live_zygote()
+            try:
+                env.start(zygote, spec, cgroup)
+                return
+            except ZygoteStopped:
+                self._replace_zygote(zygote)
+        raise RuntimeError("lambdakit could not start an environment: its zygote process keeps stopping "
+                           f"(see {os.path.join(self.state_dir, 'zygote.log')})")
 
     def _family(self, config):
         return runtimes.family(config.runtime, self.runtime.python_runtime_api)
@@ -241,6 +261,21 @@ class EnvironmentPool:
         task_root = sandbox.TASK_ROOT if self.namespaces else code_dir
         return [task_root, *layer_paths, *(p for p in sys.path if p)]
 
+    def _live_zygote(self):
+        zygote = self.zygote
+        if not zygote.alive:  # killed from outside (the OOM killer, a learner): start another
+            self._replace_zygote(zygote)
+        return self.zygote
+
+    def _replace_zygote(self, dead):
+        """Start a zygote in place of `dead`, unless another thread already has."""
+        with self._zygote_lock:
+            if self._closed:
+                raise RuntimeError("the runtime is closed")
+            if self.zygote is dead:
+                dead.close()
+                self.zygote = self._start_zygote()
+
     def prepare_next(self):
         """The next spare and cgroup, made once a new environment has run (not while it
         starts: on a busy machine that would slow its start down)."""
@@ -249,6 +284,8 @@ class EnvironmentPool:
 
     def close(self):
         """Stop every environment and the zygote."""
+        with self._zygote_lock:
+            self._closed = True
         with self._lock:
             everyone = [env for envs in self.environments_by_version.values() for env in envs]
             for env in everyone:

@@ -11,14 +11,14 @@ page the child touches afterwards is copied. environment.LAUNCH starts it with a
 `lambdakit` package object whose submodules load on demand.
 
 The zygote keeps one spare child forked ahead and gives the service its pid and a socket
-to it: ("spare", pid, None) with one descriptor attached. The service hands the spare its
-spec and its pipe directly, and asks the zygote for the next one with ("fork",). The
-zygote also reports ("exited", pid, wait_status) for every child it reaps.
+to it: ["spare", pid] with one descriptor attached. The service hands the spare its spec
+and its pipe directly, and asks the zygote for the next one with ["fork"]. The zygote also
+reports ["exited", pid, wait_status] for every child it reaps. Every message is JSON.
 """
 
 import gc
+import json
 import os
-import pickle
 import select
 import signal
 import socket
@@ -47,7 +47,7 @@ def run_environment(spec, fd, prepared):
         env = bootstrap.Environment(Channel.from_fd(fd), spec, out, output)
     except BaseException as e:  # the sandbox itself failed: say why on the pipe, then die
         try:
-            Channel.from_fd(fd).send(("sandbox_error", f"{type(e).__name__}: {e}"))
+            Channel.from_fd(fd).send(["sandbox_error", f"{type(e).__name__}: {e}"])
         finally:
             os._exit(70)
     try:
@@ -84,7 +84,7 @@ def serve(sock, namespaces):
 def _offer_spare(sock, inherited, namespaces):
     """Fork a spare and give the service its pid and the socket to hand it its work on."""
     pid, control = _fork_spare(inherited, namespaces)
-    socket.send_fds(sock, [pickle.dumps(("spare", pid, None))], [control.fileno()])
+    socket.send_fds(sock, [json.dumps(["spare", pid]).encode()], [control.fileno()])
     control.close()
 
 
@@ -112,7 +112,7 @@ def _fork_spare(inherited, namespaces):
             os._exit(0)  # the service has gone, and with it any need for this one
         theirs.close()
         gc.enable()
-        run_environment(pickle.loads(data), fds[0], prepared)
+        run_environment(json.loads(data), fds[0], prepared)
     theirs.close()
     return pid, ours
 
@@ -133,7 +133,7 @@ def _reap(sock):
             return
         if pid == 0:
             return
-        sock.send(pickle.dumps(("exited", pid, status)))
+        sock.send(json.dumps(["exited", pid, status]).encode())
 
 
 def _load_whole_package(name):
