@@ -415,10 +415,12 @@ def my_monthly_cost(invocations, duration_ms, memory_mb, free_tier=False):
                   "off: A over its reservation": 'throttled = {"A": 50, "C": 300}'},
     },
     "6.3": {
-        "correct": {"sum": "two_wave_throttles = 2000", "worked": "two_wave_throttles = (1500 - 1000) + 1500"},
+        "correct": {"sum": "two_wave_throttles = 1500",
+                    "worked": "two_wave_throttles = (1500 - 1000) + (1500 - 5 * 100)"},
         "wrong": {"hard-coded: the first wave's": "two_wave_throttles = 500",
-                  "anti-pattern: scaling refills at once": "two_wave_throttles = 1000",
-                  "off: a float": "two_wave_throttles = 2000.5"},
+                  "anti-pattern: refilled once every 10 seconds": "two_wave_throttles = 2000",
+                  "off: the second wave all admitted": "two_wave_throttles = 1000",
+                  "off: a float": "two_wave_throttles = 1500.5"},
     },
     # ------------------------------------------------------------------ lesson 7
     "7.1": {
