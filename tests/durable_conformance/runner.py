@@ -43,10 +43,12 @@ def requirements(suite):
 
 
 def handlers(suite):
+    """(requirement id -> handler source, target function name -> source) for a suite."""
     try:
-        return importlib.import_module(f"tests.durable_conformance.handlers.{suite}").HANDLERS
+        module = importlib.import_module(f"tests.durable_conformance.handlers.{suite}")
     except ModuleNotFoundError:
-        return {}
+        return {}, {}
+    return module.HANDLERS, getattr(module, "TARGETS", {})
 
 
 # ----------------------------------------------------------------- matching
@@ -218,7 +220,10 @@ def run(suites=SUITES, runtime=None):
         layer = runtime.durable_sdk_layer()
         results = {}
         for suite in suites:
-            sources, outcomes, missing = handlers(suite), [], []
+            (sources, targets), outcomes, missing = handlers(suite), [], []
+            for name, source in targets.items():
+                runtime.create_function(name, source, handler="lambda_function.handler", runtime="python3.11",
+                                        layers=[layer], timeout=60, durable_config={"ExecutionTimeout": 86_400})
             for requirement, data in requirements(suite):
                 if requirement not in sources:
                     missing.append(requirement)

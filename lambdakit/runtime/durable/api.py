@@ -65,7 +65,7 @@ class DurableExecutions:
         service.wait(execution, until_ms=execution.start_ms + limit_s * 1000.0, timeout_s=limit_s)
         return _sync_result(execution, self.clock.request_id())
 
-    def _start_durable(self, name, qualifier, body, execution_name, version=None, parent=None):
+    def _start_durable(self, name, qualifier, body, execution_name, version=None, parent=None, execution_id=None):
         if execution_name is not None and not _NAME_RE.fullmatch(str(execution_name)):
             raise validation_error(execution_name, "durableExecutionName",
                                    "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+")
@@ -77,7 +77,7 @@ class DurableExecutions:
         # The SDK inside the handler reaches the checkpoint API through boto3's usual
         # AWS_ENDPOINT_URL_LAMBDA, as handlers reach other local services.
         self.handler_environment.setdefault("AWS_ENDPOINT_URL_LAMBDA", self.endpoint_url)
-        return self._durable.start(function, version, qualifier, body, execution_name, parent)
+        return self._durable.start(function, version, qualifier, body, execution_name, parent, execution_id)
 
     # ------------------------------------------------------ checkpoint API (SDK)
     def checkpoint_durable_execution(self, durable_execution_arn, checkpoint_token, updates,

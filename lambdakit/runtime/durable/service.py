@@ -17,6 +17,7 @@ from ...core.config import function_arn
 from ...core.errors import (InvalidParameterValueException, LambdaError, ResourceConflictException,
                            ResourceNotFoundException)
 from . import checkpoint, history
+from ..functions import split_name
 from .model import (CLOSED, FAILED, PAUSED, PAUSING, PENDING, READY, RUNNING, STARTED, STOPPED, SUCCEEDED,
                     TIMED_OUT, Execution, Invocation, Operation)
 
@@ -33,7 +34,7 @@ class DurableService:
         self.cond = threading.Condition(threading.RLock())
 
     # ------------------------------------------------------------------ starting
-    def start(self, function, version, qualifier, body, name, parent=None):
+    def start(self, function, version, qualifier, body, name, parent=None, execution_id=None):
         """A new execution (or the one already started under `name` with the same input)."""
         payload = body.decode("utf-8") if body else ""
         with self.cond:
@@ -44,7 +45,7 @@ class DurableService:
                             raise DurableExecutionAlreadyStartedException(
                                 f"Durable execution with name {name} already exists with a different input.")
                         return execution, False
-            execution_id = self.clock.request_id()
+            execution_id = execution_id or self.clock.request_id()
             name = name or execution_id
             arn = f"{function_arn(function.name, version.number)}/durable-execution/{name}/{execution_id}"
             now = self.clock.now_ms()
@@ -159,11 +160,15 @@ class DurableService:
                     return reply
             if execution.token is None or token != execution.token:
                 raise InvalidParameterValueException("Invalid checkpoint token.")
+            first_event = len(execution.events)
             changed = checkpoint.apply(execution, updates or [], now, self._scale())
             for op_id in changed:
                 op = execution.operations[op_id]
                 if op.type == "CALLBACK" and op.status == STARTED:
                     self.callbacks[op.details["CallbackId"]] = (arn, op_id)
+            for event in execution.events[first_event:]:
+                if event["EventType"] == "ChainedInvokeStarted":
+                    self._resolve_target(execution.operations[event["Id"]], event["ChainedInvokeStartedDetails"])
             for op_id in execution.unreported:
                 if op_id not in changed:
                     changed.append(op_id)
@@ -324,18 +329,34 @@ class DurableService:
         execution.mark_updated(op.id, at_ms)
 
     # ----------------------------------------------------------- chained invoke
+    def _resolve_target(self, op, details):
+        """The version a chained invoke will run and, for a durable target, its execution's ARN:
+        known when the START is checkpointed, as ChainedInvokeStarted shows them."""
+        runtime = self.runtime
+        name, qualifier = split_name(op.details["_Target"])
+        try:
+            with runtime._lock:
+                function = runtime._function(name)
+                number, _ = function.resolve(qualifier, 0.0)
+        except LambdaError:
+            return  # the launch reports the error
+        details["ExecutedVersion"] = number
+        if function.durable_config is not None:
+            op.details["_ChildId"] = self.clock.request_id()
+            details["DurableExecutionArn"] = (f"{function_arn(name, number)}/durable-execution/"
+                                              f"{op.details['_ChildId']}/{op.details['_ChildId']}")
+
     def _launch_chained_invoke(self, execution, op, at_ms):
         """Invoke a chained invoke's target: a durable one as its own execution, others once."""
         runtime = self.runtime
         target, payload = op.details["_Target"], op.details.get("_Input") or ""
         try:
-            from ..functions import split_name
             name, qualifier = split_name(target)
             with runtime._lock:
                 function = runtime._function(name)
             if function.durable_config is not None:
-                child = runtime._start_durable(name, qualifier or "$LATEST", payload.encode(), None,
-                                               parent=(execution.arn, op.id))
+                child, _ = runtime._start_durable(name, qualifier or "$LATEST", payload.encode(), None,
+                                                  parent=(execution.arn, op.id), execution_id=op.details.get("_ChildId"))
                 with self.cond:
                     op.details["_Child"] = child.arn
                 return
