@@ -105,6 +105,14 @@ class EnvironmentTime:
         _datetime.date = _virtual_date_class(now)
 
 
+def restore_real_time():
+    """Undo install(): environments that share the kernel's interpreter (inprocess.py) patch
+    the clocks only while their handler runs."""
+    for name, function in _REAL.items():
+        setattr(_time, name, function)
+    _datetime.datetime, _datetime.date = _REAL_DATETIME, _REAL_DATE
+
+
 def _virtual_datetime_class(now):
     class datetime(_REAL_DATETIME):
         @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..core import limits
 from ..core.config import vcpus
 from ..scale.concurrency import PROVISIONED
-from . import logs, rootfs, runtimes, sandbox
+from . import inprocess, logs, rootfs, runtimes, sandbox
 from .cgroups import CgroupFactory
 from .environment import ExecutionEnvironment, Watchdog, Zygote, ZygoteStopped
 from .envvars import lambda_environment
@@ -60,6 +60,9 @@ class EnvironmentPool:
     def ensure_started(self):
         if self.zygote is None:
             os.makedirs(os.path.join(self.state_dir, "envs"), exist_ok=True)
+            if inprocess.ONLY_BACKEND:  # Pyodide: no processes; environments run in this interpreter
+                self.zygote = self.cgroups = self.watchdog = inprocess.InterpreterBackend(self.clock)
+                return
             self.namespaces = sandbox.namespaces_available()
             self.cgroups = CgroupFactory()
             self.zygote = self._start_zygote()
@@ -74,6 +77,8 @@ class EnvironmentPool:
     def isolation(self):
         """How environments are isolated on this host (for documentation and lessons)."""
         self.ensure_started()
+        if inprocess.ONLY_BACKEND:
+            return dict(inprocess.ISOLATION)
         return {"sandbox": sandbox.is_sandbox(self.namespaces),
                 "private_tmp_and_var_task": bool(self.namespaces),
                 "process_and_cpu_limits_by_cgroup": self.cgroups.available,
@@ -147,7 +152,8 @@ class EnvironmentPool:
         env_id = f"env-{self._env_counter}"
         hex32 = uuid.UUID(int=self.clock.random().getrandbits(128)).hex if self.clock.virtual else uuid.uuid4().hex
         # Node.js and custom runtimes speak the Runtime API (foreign.py); Python has its channel.
-        kind = ForeignEnvironment if self._family(version.config) else ExecutionEnvironment
+        kind = ForeignEnvironment if self._family(version.config) else \
+            inprocess.InProcessEnvironment if inprocess.ONLY_BACKEND else ExecutionEnvironment
         env = kind(env_id, function.name, version.number, version.config,
                    logs.stream_name(at_ms, version.number, hex32), at_ms, initialization_type)
         env.busy = True
