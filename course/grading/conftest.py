@@ -59,7 +59,11 @@ def pytest_runtest_call(item):
             or not os.environ.get("LAMBDAKIT_GRADE_RESULTS"):
         return
     kernel = item.parent.kernel
-    evaluate = judge.kernel_evaluator(kernel.kc, item.config.option.nbval_cell_timeout)
+    if kernel.is_alive():
+        evaluate = judge.kernel_evaluator(kernel.kc, item.config.option.nbval_cell_timeout)
+    else:
+        def evaluate(expression):
+            raise judge.EvidenceMissing("the kernel has died; run the notebook again from the top")
     verdict = judge.judge(cell.source, evaluate)
     _record(item.nodeid, when="judged", exercise=verdict.exercise, passed=verdict.passed,
             message=verdict.message, seconds=verdict.seconds)
