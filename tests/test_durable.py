@@ -256,3 +256,54 @@ def test_one_day_wait_on_the_real_clock_with_a_time_scale():
         done = runtime.wait_durable_execution(arn, timeout=60)
         assert done["Status"] == "SUCCEEDED"
         assert types(runtime, arn).count("InvocationCompleted") == 2
+
+
+# ------------------------------------------------------------ widget, bill and magic
+def test_timeline_text_twin_and_bill(runtime):
+    from lambdakit.cost.durable import DURABLE_OPERATION
+    from lambdakit.notebook.widgets.durable import durable_timeline
+    arn = runtime.invoke("flaky:$LATEST", {}, invocation_type="Event").durable_execution_arn
+    runtime.wait_durable_execution(arn)
+    widget = durable_timeline(runtime, arn)
+    text = repr(widget)
+    assert "STEP           reserve               SUCCEEDED" in text and "3 attempts" in text
+    assert text.count(" replay ") == 2 and " first " in text
+    bill = widget.facts.bill
+    execution = runtime.durable_execution(arn)
+    assert bill.invocations == 3 and bill.operations == execution.operations_billed == 6  # 3 STARTs, 2 RETRYs, 1 SUCCEED
+    assert bill.operations_cost == 6 * DURABLE_OPERATION.value
+    assert bill.total == bill.compute + bill.operations_cost and bill.compute > 0
+
+
+def test_durable_magics_start_callback_show_stop():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    import lambdakit
+    from lambdakit.notebook import default
+    fresh = lambdakit.Runtime()
+    previous = default.set_default_runtime(fresh)
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "lambdakit")
+
+    def run(line):
+        with capture_output() as captured:
+            shell.run_cell(f"%lambda {line}")
+        return captured.stdout + "".join(o.data["text/plain"] for o in captured.outputs)
+
+    try:
+        fresh.create_function("approval", APPROVAL, handler="lambda_function.handler", runtime="python3.11",
+                              layers=[fresh.durable_sdk_layer()], durable_config={"ExecutionTimeout": DAY_S})
+        assert "order-1  RUNNING" in run("durable start approval:$LATEST --event '{}' --name order-1")
+        shown = run("durable show order-1")
+        assert "CALLBACK       approval              STARTED" in shown
+        callback_id = shown.split("CallbackId ")[1].split()[0]
+        assert "succeeded" in run(f"durable callback {callback_id} --result '\"ok\"'")
+        assert "order-1  SUCCEEDED" in run("durable wait order-1")
+        assert "order-1  SUCCEEDED" in run("durable list approval")
+        run("durable start approval:$LATEST --name order-2")
+        assert "order-2  STOPPED" in run("durable stop order-2")
+        assert "give one of --result, --error" in run(f"durable callback {callback_id}")
+    finally:
+        default.set_default_runtime(previous)
+        fresh.close()

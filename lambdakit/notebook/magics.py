@@ -383,3 +383,6 @@ def load_ipython_extension(ipython):
     if not isolation["sandbox"]:
         # Said once, where the learner looks; HTML only, so graded comparisons (text) ignore it.
         display({"text/html": f"<p><b>lambdakit</b>: {html.escape(isolation['note'])}</p>"}, raw=True)
+
+
+from . import durable_magic  # noqa: E402,F401 -- registers `%lambda durable` (it imports `action`)

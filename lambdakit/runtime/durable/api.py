@@ -153,6 +153,12 @@ class DurableExecutions:
         self._durable.wait(self._durable.get(durable_execution_arn), timeout_s=timeout)
         return self.get_durable_execution(durable_execution_arn, include_execution_data=True)
 
+    def durable_executions(self):
+        """Every durable execution of this runtime (summaries as ListDurableExecutionsByFunction
+        gives them), in start order, whatever its function."""
+        with self._durable.cond:
+            return [_summary(e) for e in self._durable.executions.values()]
+
     def durable_execution(self, durable_execution_arn):
         """The execution itself (lambdakit.runtime.durable.model.Execution): its operations,
         events and invocations (each with its InvocationRecord), for widgets and lessons."""
