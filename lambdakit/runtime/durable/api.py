@@ -10,7 +10,7 @@ import json
 import re
 
 from ...core.errors import InvalidParameterValueException, validation_error
-from . import sdk_layer
+from ...layers import installed_layer
 from ..functions import LATEST
 from ..result import InvocationResult
 from . import history
@@ -167,7 +167,7 @@ class DurableExecutions:
     def durable_sdk_layer(self, layer_name="aws-durable-execution-sdk-python"):
         """Publish AWS's durable execution SDK, from this Python's installed distribution, as a
         layer (as a learner would package it); returns the LayerVersionArn."""
-        return self.publish_layer_version(layer_name, sdk_layer.layer_zip("aws-durable-execution-sdk-python"),
+        return self.publish_layer_version(layer_name, installed_layer("aws-durable-execution-sdk-python"),
                                           description="AWS durable execution SDK for Python",
                                           compatible_runtimes=("python3.11", "python3.12", "python3.13",
                                                                "python3.14"))["LayerVersionArn"]
