@@ -38,22 +38,65 @@ class Invocation:
         self.keep = True
         self.peak_kb = 0
         self.timed_out_after = None  # "Task timed out after N.NN seconds" when it did
+        self.init_report = None      # the INIT_REPORT line of an INIT that timed out or failed
+        self.reinit_ms = None        # INIT run again inside the invocation ("suppressed init")
+        self.reinit_output = ""
 
     # -- INIT --------------------------------------------------------------
     def init(self):
-        env = self.env
+        """INIT, within its 10 s. When an on-demand environment's INIT runs out of them, Lambda
+        starts it again and retries INIT at the first invocation, under the function's timeout
+        (the "suppressed init"): that INIT then counts in the invocation's Duration."""
+        message, watch, started = self._run_init(limits.INIT_TIMEOUT_S)
+        timed_out = (message.kind == "deadline") if message else watch.reason == "timeout"
+        if timed_out and self.env.initialization_type == "on-demand":
+            self._retry_init_in_invoke(message, started)
+        else:
+            self.init_ms = self._end_init(message, watch, started, limits.INIT_TIMEOUT_S)
+
+    def _run_init(self, timeout_s):
+        """Wait for the environment's INIT (at most `timeout_s`): (message, watch, start)."""
         started = time.monotonic()
-        watch = self.service._pool.watchdog.watch(env, limits.INIT_TIMEOUT_S, self.config.memory_size)
-        message = env.receive(("init", "deadline", "oom", "sandbox_error"))
-        self.service._pool.watchdog.unwatch(env)
+        watch = self.service._pool.watchdog.watch(self.env, timeout_s, self.config.memory_size)
+        message = self.env.receive(("init", "deadline", "oom", "sandbox_error"))
+        self.service._pool.watchdog.unwatch(self.env)
+        return message, watch, started
+
+    def _retry_init_in_invoke(self, message, started):
+        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if self.virtual else (time.monotonic() - started) * 1000.0
+        if message is not None:
+            self.init_output = message.output
+        self.init_report = self._init_report(self.init_ms, "init", "timeout")
+        pool, env = self.service._pool, self.env
+        env.close(graceful=False)
+        pool.spawn(env, self.version, self.arrival_ms + self.init_ms, init_timeout_s=self.config.timeout)
+        first_output, self.init_output = self.init_output, ""
+        message, watch, started = self._run_init(self.config.timeout)
+        self.reinit_ms = self._end_init(message, watch, started, self.config.timeout)
+        self.reinit_output, self.init_output = self.init_output, first_output
+        if self.init_error is not None:  # the retry failed too: this invocation is over
+            self.duration_ms = self.reinit_ms
+            self.output = self.reinit_output + self._init_report(self.reinit_ms, "invoke") + "\n"
+
+    def _init_report(self, duration_ms, phase, status=None):
+        """AWS's INIT_REPORT line for an INIT that did not succeed (a JSON record in that format)."""
+        error_type = self.init_error["errorType"] if self.init_error else None
+        status = status or ("timeout" if error_type == "Sandbox.Timedout" else "error")
+        if self.config.log_format == "JSON":
+            return logs.init_report_record(self.arrival_ms + duration_ms, duration_ms, phase, status,
+                                           None if status == "timeout" else error_type)
+        return logs.init_report_line(duration_ms, phase, status, None if status == "timeout" else error_type)
+
+    def _end_init(self, message, watch, started, limit_s):
+        """What came of one INIT: ready, or the failure to report. Returns its duration (ms)."""
+        env = self.env
         if message is None or message.kind != "init":
-            self._init_failed(message, watch, started)
-            return
+            return self._init_failed(message, watch, started, limit_s)
         error = message.error
         env.base_rss_kb = message.base_kb
         self.peak_kb = max(message.peak_kb, watch.peak_kb)
         self.init_output = message.output
-        self.init_ms = (self.service.modelled.runtime_init_ms + message.elapsed_ms) if self.virtual \
+        init_ms = (self.service.modelled.runtime_init_ms + message.elapsed_ms) if self.virtual \
             else (time.monotonic() - started) * 1000.0
         if error is not None:
             self.init_error = error
@@ -62,13 +105,13 @@ class Invocation:
         elif self.peak_kb > self.config.memory_size * 1024:  # over the size between two samples
             self.init_error = {"errorType": "Runtime.OutOfMemory"}
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
+        return init_ms
 
-    def _init_failed(self, message, watch, started):
-        """INIT ran past its 10 s, ran out of memory, or the process died during it."""
+    def _init_failed(self, message, watch, started, limit_s):
+        """INIT ran past its time, ran out of memory, or the process died during it."""
         self.keep = False
         kind = message.kind if message else (watch.reason or self._killed_for_memory())
-        self.init_ms = limits.INIT_TIMEOUT_S * 1000.0 if kind in ("deadline", "timeout") \
-            else (time.monotonic() - started) * 1000.0
+        init_ms = limit_s * 1000.0 if kind in ("deadline", "timeout") else (time.monotonic() - started) * 1000.0
         if kind == "sandbox_error":
             raise RuntimeError(f"lambdakit could not set up the environment: {message.reason}")
         if message is not None:  # "deadline" or "oom", reported by the environment itself
@@ -77,7 +120,7 @@ class Invocation:
         self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
                            else "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"}
         if kind in ("deadline", "timeout"):
-            self.timed_out_after = f"Task timed out after {limits.INIT_TIMEOUT_S:.2f} seconds"
+            self.timed_out_after = f"Task timed out after {limit_s:.2f} seconds"
             self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
         elif kind == "oom":
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
@@ -86,13 +129,17 @@ class Invocation:
             status = self.env.zygote.wait_exit(self.env.pid)
             self.init_output += self.env.unread_output()
             self._fail_platform(self._exit_message(status), "Runtime.ExitError", records.CRASH)
+        return init_ms
 
     # -- INVOKE ------------------------------------------------------------
     def invoke(self, body, invoked_arn, client_context, trace_id=None):
         env, service = self.env, self.service
         start_ms = self.arrival_ms + self.init_ms
+        reinit_ms = self.reinit_ms or 0.0  # the timeout counts from the start of the invoke phase
+        budget_s = self.config.timeout - reinit_ms / 1000.0
         deadline_ms = int(start_ms + self.config.timeout * 1000) if self.virtual \
-            else int(time.time() * 1000 + self.config.timeout * 1000)
+            else int(time.time() * 1000 + budget_s * 1000)
+        start_ms += reinit_ms
         request = {"request_id": self.request_id, "deadline_ms": deadline_ms,
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
                    "identity": None, "trace_id": trace_id or new_trace_id(self.request_id, start_ms)}
@@ -101,16 +148,18 @@ class Invocation:
         sent = env.send(["invoke", request], body)
         # Watched from after the send: a thread of a busy kernel may wait a long time for the
         # GIL, and that wait must not count against the function's timeout.
-        watch = service._pool.watchdog.watch(env, self.config.timeout, self.config.memory_size)
+        watch = service._pool.watchdog.watch(env, budget_s, self.config.memory_size)
         message = env.receive(("result", "deadline", "oom")) if sent else None
         service._pool.watchdog.unwatch(env)
-        elapsed_real = (time.monotonic() - started) * 1000.0
+        elapsed_real = (time.monotonic() - started) * 1000.0 + reinit_ms
         env.invocations += 1
+        self.output = self.reinit_output
         kind = message.kind if message else (watch.reason or self._killed_for_memory())
         if kind == "result":
             outcome, payload = message.outcome, message.body
-            self.duration_ms = message.elapsed_ms if self.virtual else elapsed_real
-            self.cpu_ms, self.output = message.cpu_ms, message.output
+            self.duration_ms = (message.elapsed_ms + reinit_ms) if self.virtual else elapsed_real
+            self.cpu_ms = message.cpu_ms
+            self.output += message.output
             self.peak_kb = max(self.peak_kb, message.peak_kb)
             if self.peak_kb > self.config.memory_size * 1024:
                 self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
@@ -127,17 +176,18 @@ class Invocation:
             return
         self.keep = False
         if message is not None:  # "deadline" or "oom", reported by the environment itself
-            self.output, self.peak_kb = message.output, max(self.peak_kb, message.peak_kb)
+            self.output += message.output
+            self.peak_kb = max(self.peak_kb, message.peak_kb)
         self.peak_kb = max(self.peak_kb, watch.peak_kb)
         if kind in ("deadline", "timeout"):
             self.duration_ms = self.config.timeout * 1000.0
             self.timed_out_after = f"Task timed out after {self.config.timeout:.2f} seconds"
             self._fail_platform(self.timed_out_after, "Sandbox.Timedout", records.TIMEOUT)
         elif kind == "oom":
-            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self.duration_ms = elapsed_real if not self.virtual else reinit_ms
             self._fail_platform("Runtime exited with error: signal: killed", "Runtime.OutOfMemory", records.OOM)
         else:
-            self.duration_ms = elapsed_real if not self.virtual else 0.0
+            self.duration_ms = elapsed_real if not self.virtual else reinit_ms
             self.output += self._violation_note()
             self.output += env.unread_output()
             self._fail_platform(self._exit_message(env.zygote.wait_exit(env.pid)),
@@ -207,8 +257,10 @@ class Invocation:
             status = "timeout"
         elif self.outcome in (records.OOM, records.CRASH) or self.init_error:
             status, error_type = "error", self.error_type
-        init_ms = self.init_ms if self.cold else None
+        init_ms = self.init_ms if self.cold and self.init_report is None else None
         lines = logs.split_output(self.init_output) if self.init_output else []
+        if self.init_report is not None:
+            lines.append(self.init_report)
         if self.config.log_format == "JSON":
             lines.append(logs.start_record(self.arrival_ms + self.init_ms, self.request_id, self.version.number))
             if self.output:

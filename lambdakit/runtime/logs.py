@@ -52,6 +52,24 @@ def report_line(request_id, duration_ms, billed_ms, memory_mb, max_used_mb, init
     return "\t".join(fields)
 
 
+def init_report_line(duration_ms, phase, status, error_type=None):
+    """AWS's INIT_REPORT line, logged when INIT timed out or failed: phase "init", or "invoke"
+    for the INIT retried inside the first invocation."""
+    fields = [f"INIT_REPORT Init Duration: {duration_ms:.2f} ms", f"Phase: {phase}", f"Status: {status}"]
+    if error_type:
+        fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields)
+
+
+def init_report_record(time_ms, duration_ms, phase, status, error_type=None):
+    """`platform.initReport`, the INIT_REPORT line in the JSON log format."""
+    record = {"initializationType": "on-demand", "phase": phase, "status": status,
+              "metrics": {"durationMs": round(duration_ms, 3)}}
+    if error_type:
+        record["errorType"] = error_type
+    return platform_record("initReport", time_ms, record)
+
+
 def platform_record(kind, time_ms, record):
     """A platform log record in the JSON log format, e.g. kind "start" or "report"."""
     return json.dumps({"time": iso_ms(time_ms), "type": f"platform.{kind}", "record": record},

@@ -216,7 +216,7 @@ class EnvironmentPool:
                 env.freeze()
         return None
 
-    def spawn(self, env, version, arrival_ms):
+    def spawn(self, env, version, arrival_ms, init_timeout_s=limits.INIT_TIMEOUT_S):
         config = version.config
         env_dir = os.path.join(self.state_dir, "envs", env.id)
         if not self.namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
@@ -229,7 +229,7 @@ class EnvironmentPool:
         spec = {
             "handler": config.handler, "virtual": self.clock.virtual,
             "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
-            "now_ms": arrival_ms, "init_timeout_ms": limits.INIT_TIMEOUT_S * 1000.0,
+            "now_ms": arrival_ms, "init_timeout_ms": init_timeout_s * 1000.0,
             "log_limit": LOG_CAPTURE_LIMIT, "log_format": config.log_format,
             "response_max_bytes": RESPONSE_MAX_BYTES,
             "env": lambda_environment(config, version.number, env.log_stream,
