@@ -16,6 +16,7 @@ from . import default, magic_requests as requests
 from ..core import limits
 from ..core.clock import iso_ms
 from ..core.errors import LambdaError, ResourceNotFoundException
+from ..runtime import inprocess
 from ..runtime.runtimes import RuntimeMissing
 from .magic_requests import CommandError
 
@@ -379,7 +380,8 @@ def load_ipython_extension(ipython):
     """Register the magics and point boto3 at the kernel's runtime; loading twice is harmless."""
     ipython.register_magics(LambdaMagics)
     isolation = default.default_runtime().isolation
-    default.on_new_runtime(point_boto3_here)
+    if not inprocess.ONLY_BACKEND:  # the browser has no sockets for boto3's endpoint
+        default.on_new_runtime(point_boto3_here)
     if not isolation["sandbox"]:
         # Said once, where the learner looks; HTML only, so graded comparisons (text) ignore it.
         display({"text/html": f"<p><b>lambdakit</b>: {html.escape(isolation['note'])}</p>"}, raw=True)
