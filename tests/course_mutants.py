@@ -265,6 +265,23 @@ def _notification(arn="arn:aws:lambda:us-east-1:123456789012:function:S3Processo
     "Filter": {{"Key": {{"FilterRules": {rules}}}}}}}]}}"""
 
 
+
+def _approval(reserve='context.step(lambda step_context: "reserved", name="reserve")',
+              wait="context.wait(Duration.from_days(2))",
+              approved='context.create_callback(name="approval").result()'):
+    return f"""approval_code = \'\'\'
+from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context):
+    {reserve}
+    {wait}
+    approved = {approved}
+    return {{"order": event["order"], "approved": approved}}
+\'\'\'"""
+
+
 MUTANTS = {
     # ------------------------------------------------------------------ lesson 1
     "1.1": {
@@ -682,5 +699,29 @@ scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)
         "wrong": {"hard-coded: none needed": "provisioned_for_no_cold_starts = (0, 0)",
                   "anti-pattern: more than needed": "provisioned_for_no_cold_starts = (13, round(float(billing.provisioned_cost(13, 512, 30 * 24 * 3600).provisioned), 2))",
                   "off: 0.512 GB": "provisioned_for_no_cold_starts = (12, round(12 * 0.512 * 2_592_000 * 0.0000041667, 2))"},
+    },
+    # ------------------------------------------------------------------ lesson 14
+    "14.1": {
+        "correct": {"lambdas": _approval(),
+                    "named functions, 48 hours": _approval(
+                        reserve='context.step(reserve_stock, name="reserve")',
+                        wait="context.wait(Duration.from_hours(48))").replace(
+                        "@durable_execution", 'def reserve_stock(step_context):\n    return "reserved"\n\n@durable_execution')},
+        "wrong": {"hard-coded: approved without asking": _approval(approved='"yes"'),
+                  "anti-pattern: the reservation outside a step": _approval(reserve='reserved = "reserved"'),
+                  "off: two hours, not two days": _approval(wait="context.wait(Duration.from_hours(2))")},
+    },
+    "14.2": {
+        "correct": {"tuple": "replay_prints = (3, 1)", "list": "replay_prints = [1 + 2, 1]"},
+        "wrong": {"hard-coded: once each": "replay_prints = (1, 1)",
+                  "anti-pattern: steps run again on replay": "replay_prints = (3, 3)",
+                  "off: one per wait, not per invocation": "replay_prints = (2, 1)"},
+    },
+    "14.3": {
+        "correct": {"numbers": "retried_workflow_requests = (5, 1.00)",
+                    "Decimal": "retried_workflow_requests = [1 + 2 + 2, Decimal('0.2') * 5]"},
+        "wrong": {"hard-coded: one request": "retried_workflow_requests = (1, 0.20)",
+                  "anti-pattern: retries inside one invocation": "retried_workflow_requests = (3, 0.60)",
+                  "off: dollars per order, not per million": "retried_workflow_requests = (5, 0.000001)"},
     },
 }
