@@ -8,6 +8,7 @@ loses nothing. Each location can be overridden by an environment variable, which
 """
 
 import os
+import sys
 from pathlib import Path
 
 COURSE_DIR_VAR = "LAMBDAKIT_COURSE_DIR"
@@ -16,6 +17,8 @@ PROGRESS_VAR = "LAMBDAKIT_PROGRESS"
 # A learner's course folder (lambdakit/course/folder.py) is marked by the record of what it was given.
 FOLDER_RECORD = ".lambdakit/copied.json"
 FOLDER_PROGRESS = ".lambdakit/progress.json"
+# The notebooks' folder in JupyterLite, which the browser stores (IndexedDB) across visits.
+BROWSER_DRIVE = "/drive"
 
 _PACKAGED = Path(__file__).resolve().parent / "material"
 _REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +44,7 @@ def course_folder_around(path):
 
 def progress_file():
     """LAMBDAKIT_PROGRESS if set; else, run inside a course folder (`lambdakit course --dir`),
-    that folder's; else progress.json in the user's data directory."""
+    that folder's; else in the browser its drive's; else progress.json in the user's data directory."""
     override = os.environ.get(PROGRESS_VAR)
     if override:
         return Path(override)
@@ -51,5 +54,7 @@ def progress_file():
         folder = None
     if folder:
         return folder / FOLDER_PROGRESS
+    if sys.platform == "emscripten":  # JupyterLite: its /drive is kept in the browser's storage
+        return Path(BROWSER_DRIVE) / FOLDER_PROGRESS
     from platformdirs import user_data_dir
     return Path(user_data_dir("lambdakit", appauthor=False)) / "progress.json"
