@@ -2,12 +2,17 @@
 while idle, INIT over 10 s retried inside the first invocation ("suppressed init"), a
 zygote that died replaced without callers noticing, and no growth with use."""
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
+
+from lambdakit.runtime import reaper
 
 HEALTHY = "def lambda_handler(event, context):\n    return 'fine'\n"
 
@@ -178,3 +183,51 @@ def test_an_environment_does_not_grow_with_use(virtual):
         virtual.invoke("f", {})
     assert virtual.environments("f")[0].pid == pid
     assert _rss_kb(pid) - before < 1024  # setting the trace id grew it 3 MB here
+
+
+# A kernel of its own: starts a runtime, invokes once, says what it made, then waits to be killed.
+KERNEL = r"""
+import json, sys
+import lambdakit
+
+runtime = lambdakit.Runtime(clock="real")
+runtime.create_function("f", sys.argv[1], memory_size=1_769)
+runtime.invoke("f", {})
+print(json.dumps({"environment": runtime.environments("f")[0].pid, "zygote": runtime._pool.zygote.process.pid,
+                  "state": runtime.state_dir}), flush=True)
+sys.stdin.read()
+"""
+LEAVES_A_CHILD = """
+import subprocess
+
+def lambda_handler(event, context):
+    subprocess.Popen(["sleep", "600"])
+    return "fine"
+"""
+
+
+def _running(pid):
+    """Alive and not a zombie (an orphan's zombie waits for whoever reaps orphans here)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_nothing_is_left_when_the_kernel_dies(make_runtime):
+    kernel = subprocess.Popen([sys.executable, "-c", KERNEL, LEAVES_A_CHILD], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    made = json.loads(kernel.stdout.readline())
+    session = reaper.session_members({made["environment"]})
+    assert len(session) >= 2  # the environment, frozen, and the child its handler left
+    kernel.kill()
+    kernel.wait()
+    deadline = time.monotonic() + 10
+    left = lambda: [pid for pid in [*session, made["zygote"]] if _running(pid)]  # noqa: E731
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left() == []
+    assert os.path.isdir(made["state"])
+    make_runtime(clock="virtual")  # the next runtime removes what the dead one left
+    assert not os.path.exists(made["state"])

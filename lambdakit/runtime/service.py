@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 import threading
 
 from ..core import limits, records
@@ -26,7 +25,7 @@ from ..core.modelled import DEFAULT as DEFAULT_MODELLED
 from ..layers import LayerStore, layer_arn
 from ..core.records import InvocationRecord
 from ..core.timers import Timers
-from . import logs, package, runtimes
+from . import logs, package, reaper, runtimes
 from .async_invoke import AsyncInvocation
 from .asyncq import AsyncQueue
 from .describe import describe_alias, describe_version
@@ -63,7 +62,7 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
         self.modelled = modelled
         self._account = ConcurrencyAccount(account_concurrency)  # reserved, provisioned, scaling rate
         self._own_state_dir = state_dir is None
-        self.state_dir = state_dir or tempfile.mkdtemp(prefix="lambdakit-")
+        self.state_dir = state_dir or reaper.new_state_dir()
         self._functions = {}
         self._lock = threading.RLock()
         self._pool = EnvironmentPool(self)

@@ -27,7 +27,7 @@ import sys
 # Imported here, before any fork, so every environment starts with them loaded.
 import base64, datetime, decimal, importlib, json, logging, resource, traceback, uuid  # noqa: E401,F401
 
-from . import bootstrap, envtime, runtimes, sandbox
+from . import bootstrap, envtime, reaper, runtimes, sandbox
 from .channel import Channel
 
 MAX_MESSAGE = 1 << 20
@@ -65,7 +65,8 @@ def serve(sock, namespaces):
     signal.set_wakeup_fd(wakeup_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     inherited = (sock.fileno(), wakeup_r, wakeup_w)
-    _offer_spare(sock, inherited, namespaces)
+    children = set()  # spares and environments not reaped yet; each leads its own session
+    _offer_spare(sock, inherited, namespaces, children)
     while True:
         try:
             ready, _, _ = select.select([sock, wakeup_r], [], [])
@@ -73,17 +74,25 @@ def serve(sock, namespaces):
             continue
         if wakeup_r in ready:
             os.read(wakeup_r, 4096)
-            _reap(sock)
+            _reap(sock, children)
         if sock in ready:
-            if not sock.recv(MAX_MESSAGE):
-                _wait_for_children()  # the service has ended them all (spares: by closing their sockets)
+            try:
+                request = sock.recv(MAX_MESSAGE)
+            except OSError:
+                request = b""
+            if not request:
+                # The service has closed, or its kernel died: a frozen environment would never
+                # notice, so end every child and its session, then wait for them.
+                reaper.kill_sessions(children)
+                _wait_for_children()
                 return
-            _offer_spare(sock, inherited, namespaces)  # ("fork",): a spare became an environment
+            _offer_spare(sock, inherited, namespaces, children)  # ["fork"]: a spare became an environment
 
 
-def _offer_spare(sock, inherited, namespaces):
+def _offer_spare(sock, inherited, namespaces, children):
     """Fork a spare and give the service its pid and the socket to hand it its work on."""
     pid, control = _fork_spare(inherited, namespaces)
+    children.add(pid)
     socket.send_fds(sock, [json.dumps(["spare", pid]).encode()], [control.fileno()])
     control.close()
 
@@ -125,7 +134,7 @@ def _wait_for_children():
             return
 
 
-def _reap(sock):
+def _reap(sock, children):
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -133,7 +142,11 @@ def _reap(sock):
             return
         if pid == 0:
             return
-        sock.send(json.dumps(["exited", pid, status]).encode())
+        children.discard(pid)
+        try:
+            sock.send(json.dumps(["exited", pid, status]).encode())
+        except OSError:
+            pass  # the service has gone; the loop finds out and ends the rest
 
 
 def _load_whole_package(name):
