@@ -116,6 +116,22 @@ def test_notebook_is_built_from_its_source(lesson):
     assert first_code.source.startswith("%load_ext lambdakit")
 
 
+# Fenced blocks and code spans, where JupyterLab shows `$` as typed.
+_MARKDOWN_CODE = re.compile(r"^```.*?^```|(`+).+?\1", re.S | re.M)
+
+
+@pytest.mark.parametrize("notebook", sorted(paths.notebooks_dir().glob("*.ipynb")), ids=lambda p: p.stem)
+def test_dollars_in_markdown_are_escaped_for_jupyterlab(notebook):
+    """A `$` outside code is written `\\\\$`, or JupyterLab typesets two of them as math
+    (tests/browser/test_rendering.py shows it in the page)."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "markdown":
+            prose = _MARKDOWN_CODE.sub("", cell.source)
+            bare = re.findall(r".{0,30}(?<!\\\\)\$.{0,30}", prose)
+            assert not bare, f"cell {number}: write $ as \\\\$ outside code: {bare}"
+
+
 @pytest.mark.parametrize("lesson", READY, ids=lambda lesson: lesson.key)
 def test_notebook_gives_no_answers_away(lesson):
     nb = _notebook(lesson)
