@@ -75,6 +75,8 @@ invocations, 1,296,000.000 GB-s):
   duration                              $21.60            $14.93
   total                                 $22.12            $15.25
   free tier credit                                        -$6.87
+  (only 11 invocations repeated all month, cold starts included: arithmetic, not a forecast; \
+the what-if month is the estimate)
 What-if month: 2,592,000 invocations x 1,000.0 ms at 512 MB, x86_64:
   requests                               $0.52             $0.32
   duration                              $21.60            $14.93

@@ -85,9 +85,10 @@ def test_a_jump_to_3000_concurrency_gets_1000_new_environments_per_10_seconds(en
                    account_limit=5000, bucket_s=10)
     report = simulate(scenario, engine=engine).report
     series = report.functions[0].concurrency
-    assert series.cold_starts[:4] == (1000, 1000, 1000, 0)
-    assert series.throttles[:3] == (5000, 5000, 2000)
-    assert series.peak[:8] == (1000, 2000, 3000, 3000, 3000, 3000, 3000, 2000)
+    # 1,000 at once, then the continuous refill: 500 every 5 s (100 environments a second).
+    assert series.cold_starts[:4] == (1500, 1000, 500, 0)
+    assert series.throttles[:3] == (4500, 5000, 2500)
+    assert series.peak[:8] == (1500, 2500, 3000, 3000, 3000, 3000, 3000, 1500)
     assert report.functions[0].throttles_by_reason == ((ACCOUNT_LIMIT_EXCEEDED, 12_000),)
 
 

@@ -75,7 +75,7 @@ def monthly_cost_function(my_monthly_cost):
             fail(f"{what} is {got}: {reason}", hint)
     example = billing.monthly_cost(3_000_000, 1000, 512, free_tier=True)
     return (f"the pricing-page example is ${to_cents(example)}; "
-            "AWS prints $18.74 because it rounds each part up")
+            "an older AWS pricing page printed $18.74 by using the unit price rounded to $0.00001667")
 
 
 @exercise("4.2")

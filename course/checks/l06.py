@@ -49,7 +49,10 @@ def two_waves(answer):
     truth = report.function("spike").throttles
     if value == 1000:
         fail("1,000 would be right if the second wave came 10 seconds or more after the first.",
-             "At 5 s, the 1,000 environments made at 0 s are inside the last 10 seconds.")
+             "The rate refills continuously: 100 environments a second, so 500 by 5 s.")
+    if value == 2000:
+        fail("2,000 is what a rate refilled once every 10 seconds would give.",
+             "AWS refills the scaling rate continuously: 100 environments a second.")
     expect(value == truth, f"{answer} is not it.",
            "The first wave can start 1,000 environments; none of them frees before 30 s.")
-    return f"{truth} throttled: 500 of the first wave, all 1,500 of the second"
+    return f"{truth} throttled: 500 of the first wave, 1,000 of the second (500 refilled in 5 s)"

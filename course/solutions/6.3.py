@@ -1,1 +1,1 @@
-two_wave_throttles = (1500 - 1000) + 1500
+two_wave_throttles = (1500 - 1000) + (1500 - 500)

@@ -143,5 +143,14 @@ def validate(config):
 
 
 def vcpus(memory_mb):
-    """CPU share Lambda allocates for a memory size (1 vCPU at 1,769 MB, 6 at 10,240 MB)."""
-    return min(memory_mb / limits.MB_PER_VCPU, limits.VCPUS_MAX)
+    """CPU share Lambda allocates for a memory size: 1 vCPU at 1,769 MB, 6 at 10,240 MB.
+
+    AWS documents those two points only, and 10,240 / 1,769 is 5.79, not 6. lambdakit's model:
+    memory / 1,769 up to five vCPUs (8,845 MB), then a straight line to six at the maximum.
+    """
+    share = memory_mb / limits.MB_PER_VCPU
+    below_top = limits.VCPUS_MAX - 1
+    if share <= below_top:
+        return share
+    knee_mb = below_top * limits.MB_PER_VCPU
+    return below_top + (memory_mb - knee_mb) / (limits.MEMORY_MAX_MB - knee_mb)

@@ -12,11 +12,10 @@ Conventions every function here follows:
   for it). The runtime adds INIT to the handler duration *before* rounding up, so an
   ``InvocationRecord.billed_ms`` already contains INIT on the invocation after a cold start.
 - Only displayed amounts are rounded, and only with ``to_cents`` (half-up, our rule for
-  totals) or ``to_cents_up`` (ceiling, the pricing page's way). AWS's pricing-page example
-  (512 MB, 3M invocations of 1 s, free tier) prints $18.34 + $0.40 = $18.74: the page
-  multiplies by a unit price shown as $0.00001667 and writes each part to the cent, which
-  is what rounding each part *up* from the exact $18.33337 gives. Rounding only the exact
-  total ($18.73337) gives $18.73. ``lambdakit.cost.billing.Bill.cents`` offers both.
+  totals) or ``to_cents_up`` (ceiling). An older version of AWS's pricing page (from the
+  100 ms billing days) priced 512 MB, 3M invocations of 1 s, free tier applied, at
+  $18.34 + $0.40 = $18.74: it multiplied 1,100,000 GB-s by the unit price rounded to
+  $0.00001667 ($18.337). With the exact $0.0000166667 the total is $18.73337 -> $18.73.
 - "List" price means no free tier; the free tier is always an explicit option.
 
 This module holds the price table and per-unit arithmetic; ``lambdakit.cost.billing`` adds
@@ -245,7 +244,7 @@ def to_cents(amount):
 
 
 def to_cents_up(amount):
-    """Round up to cents: how AWS's pricing-page examples write each part of a bill."""
+    """Round up to cents (ceiling)."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_CEILING)
 
 

@@ -55,6 +55,9 @@ from ..core.config import make_config, vcpus
 from .pricing import CHECKED, US_EAST_1, ceil_ms, format_usd
 from ..core.records import OK, TIMEOUT
 
+# AWS Lambda Power Tuning's own default (PowerValues in its template.yml) is 128, 256, 512,
+# 1024, 1536, 3008; lambdakit adds 1769 (one vCPU, where single-threaded code stops
+# speeding up) and 4096.
 DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1536, 1769, 3008, 4096)
 STRATEGIES = ("cost", "speed", "balanced")
 COST_PLACES = 10       # a millisecond at 128 MB costs $0.0000000021

@@ -12,12 +12,14 @@ concurrency", "Configuring provisioned concurrency", "Lambda scaling behavior"):
 - Provisioned concurrency belongs to a version or alias (never $LATEST). Requests to that
   qualifier use it first and spill over to on-demand concurrency. Provisioned concurrency
   counts against the function's reserved concurrency, or else against the unreserved pool.
-- Each function may create at most 1,000 new execution environments in any 10 seconds.
-  AWS refills this continuously and never lets unused capacity accrue, which a sliding
-  10-second window over environment creations models exactly.
+- Each function may create 1,000 new execution environments every 10 seconds. AWS "makes a
+  best attempt to refill your concurrency scaling rate continuously over time, rather than
+  in one single refill of 1,000 units every 10 seconds", and unused rate does not accrue
+  beyond 1,000 (docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html). `ScalingRate`
+  models that as a bucket of 1,000 that refills at 100 environments a second.
 """
 
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 
 from ..core import limits
@@ -51,6 +53,33 @@ def throttle(reason):
     return TooManyRequestsException(THROTTLE_MESSAGE, Reason=reason)
 
 
+class ScalingRate:
+    """One function's allowance of new environments: 1,000, refilled continuously at
+    1,000 per 10 seconds and never above 1,000.
+
+    Kept in environment-milliseconds (an environment costs 10,000 of them and every
+    millisecond adds 1,000) so that whole-millisecond times give exact counts.
+    """
+
+    COST = SCALING_WINDOW_MS
+    FULL = limits.SCALING_STEP_ENVIRONMENTS * SCALING_WINDOW_MS
+
+    def __init__(self):
+        self._credit = self.FULL
+        self._at_ms = None
+
+    def take(self, at_ms):
+        """Create one environment at `at_ms` if the allowance has one; True if it did."""
+        if self._at_ms is not None:
+            refill = (at_ms - self._at_ms) * limits.SCALING_STEP_ENVIRONMENTS
+            self._credit = min(self.FULL, self._credit + refill)
+        self._at_ms = at_ms
+        if self._credit < self.COST:
+            return False
+        self._credit -= self.COST
+        return True
+
+
 class ConcurrencyAccount:
     """Concurrency of one account in one Region."""
 
@@ -64,7 +93,7 @@ class ConcurrencyAccount:
         self._busy_provisioned = Counter()   # (function, qualifier) -> executions running
         self._busy_on_demand = Counter()     # function -> on-demand executions running
         self._busy_unreserved = 0            # on-demand executions of unreserved functions
-        self._created = {}                   # function -> creation times in the scaling window
+        self._scaling = {}                   # function -> its ScalingRate
         self._pool_capacity = account_limit  # on-demand capacity of the unreserved pool
 
     # -- configuration -------------------------------------------------------------------
@@ -128,7 +157,7 @@ class ConcurrencyAccount:
         for key in [key for key in self._provisioned if key[0] == function]:
             del self._provisioned[key]
         self._provisioned_total.pop(function, None)
-        self._created.pop(function, None)
+        self._scaling.pop(function, None)
         self._pool_capacity = self._headroom()
 
     def _below_minimum(self, setting):
@@ -192,14 +221,10 @@ class ConcurrencyAccount:
         return Slot(function, qualifier, pool, new_environment=not warm_environment)
 
     def _record_creation(self, function, at_ms):
-        window = self._created.setdefault(function, deque())
-        while window and window[0] <= at_ms - SCALING_WINDOW_MS:
-            window.popleft()
         # AWS names no separate reason for the scaling rate; the account-level one is what
         # a caller sees for "no more concurrency right now".
-        if len(window) >= limits.SCALING_STEP_ENVIRONMENTS:
+        if not self._scaling.setdefault(function, ScalingRate()).take(at_ms):
             raise throttle(ACCOUNT_LIMIT_EXCEEDED)
-        window.append(at_ms)
 
     def release(self, slot):
         if slot.pool == PROVISIONED:

@@ -29,6 +29,9 @@ COMPONENT_NAMES = {"requests": "requests", "duration": "duration", "init": "INIT
 COLORS = {"requests": "#8c564b", "duration": "#3b7dd8", "init": "#e8833a", "provisioned": "#9467bd",
           "provisioned_duration": "#c5b0d5", "ephemeral": "#17becf", "credit": "#d9d9d9"}
 SCENARIOS = ("observed", "month", "what-if")
+# Fewer invocations than this say little about a month's traffic (its mix of cold and warm
+# starts above all); the text says so rather than let a projection pass for a forecast.
+FORECAST_MIN_INVOCATIONS = 1_000
 TITLES = {"observed": "observed", "month": "30-day month at the observed rate", "what-if": "what-if month"}
 OBSERVED_PLACES = 10   # one invocation at 128 MB costs fractions of a micro-dollar
 DEFAULT_WHAT_IF_INVOCATIONS = 1_000_000
@@ -95,6 +98,9 @@ def dashboard_text(records, what_if, prices=US_EAST_1):
                 f"{month.requests:,} invocations, {month.gb_seconds():,.3f} GB-s):",
                 *components_text(month, 2),
                 f"  {'free tier credit':<26}{format_usd(-month.free_tier_credit(), 2):>36}"]
+        if len(records) < FORECAST_MIN_INVOCATIONS:
+            out.append(f"  (only {len(records):,} invocations repeated all month, cold starts included: "
+                       "arithmetic, not a forecast; the what-if month is the estimate)")
     bill = what_if.bill(prices)
     out += [f"What-if month: {what_if.describe()}:", *components_text(bill, 2),
             f"  {'free tier credit':<26}{format_usd(-bill.free_tier_credit(), 2):>36}",

@@ -7,12 +7,11 @@ counts at the end. Tests hold the two paths to identical reports.
 """
 
 from bisect import bisect_left
-from collections import Counter, deque
+from collections import Counter
 from heapq import heappop, heappush, heapreplace
 from types import SimpleNamespace
 
-from ...core import limits
-from ..concurrency import ACCOUNT_LIMIT_EXCEEDED, RESERVED_LIMIT_EXCEEDED, SCALING_WINDOW_MS
+from ..concurrency import ACCOUNT_LIMIT_EXCEEDED, RESERVED_LIMIT_EXCEEDED, ScalingRate
 from ...cost.pricing import billed_duration_ms
 from .aggregate import SeriesColumns, bucket_count, latency_ms
 from .report import AsyncTotals, FunctionReport, LatencyHistogram, SimReport, VersionTotals
@@ -59,10 +58,9 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
     doomed = []              # end times of timed-out executions: their environment is discarded
     provisioned_busy = []    # end times of executions on provisioned environments
     idle = []                # free times of idle on-demand environments, oldest first
-    created = deque()        # creation times of environments in the scaling window
+    create = ScalingRate().take  # True if the scaling rate allows a new environment now
     state = (busy, doomed, provisioned_busy, idle)
-    idle_append, idle_pop, created_append, created_popleft = idle.append, idle.pop, created.append, created.popleft
-    step = limits.SCALING_STEP_ENVIRONMENTS
+    idle_append, idle_pop = idle.append, idle.pop
     bucket_ms = columns.bucket_ms
     bucket_end = bucket_ms
     arrived = limit_throttles = scaling_throttles = cold_starts = errors = 0
@@ -139,12 +137,9 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
                     warm[i] += 1
                 else:
                     idle.clear()     # the newest idle environment is reclaimed, so all are
-                    while created and created[0] <= t - SCALING_WINDOW_MS:
-                        created_popleft()
-                    if len(created) >= step:
+                    if not create(t):
                         scaling_throttles += 1
                         continue
-                    created_append(t)
                     end = t + init_ms + durations[i]
                     cold[i] += 1
                     cold_starts += 1
