@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import lock, sources
+from . import lessons, lock, sources
 
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 # Loaded with Pyodide itself: the kernel then skips installing them with piplite (which would ask
@@ -37,7 +37,7 @@ def build(checkout, output, cache, notebooks):
     contents = scratch / "contents"
     contents.mkdir()
     for notebook in sorted(Path(notebooks).glob("*.ipynb")):
-        shutil.copy2(notebook, contents / notebook.name)
+        lessons.write_for_the_browser(notebook, contents / notebook.name)
     shutil.rmtree(output, ignore_errors=True)
     result = subprocess.run(
         [sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(scratch / "lite"),

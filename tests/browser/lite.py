@@ -88,3 +88,23 @@ def open_lab(page, site_url, path=""):
 def run_in_kernel(page, code):
     """{"ready_s": seconds from starting a kernel to its first reply, "output": all text printed}."""
     return page.evaluate(EXECUTE, code)
+
+
+NOTEBOOK_KERNEL_IDLE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return kernel && kernel.status === 'idle' && !panel.content.widgets.some(
+    cell => cell.model.type === 'code' && cell.promptNode && cell.promptNode.textContent.includes('*'));
+}"""
+
+
+def run_all_cells(page):
+    """Runs every cell of the open notebook once its kernel is ready; returns each code cell's
+    output text."""
+    page.wait_for_function(NOTEBOOK_KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.content.widgets.every(
+        cell => cell.model.type !== 'code' || cell.model.executionCount !== null)""", timeout=KERNEL_TIMEOUT_MS)
+    page.wait_for_function(NOTEBOOK_KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS)
+    return page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .filter(cell => cell.model.type === 'code').map(cell => cell.outputArea.node.innerText)""")

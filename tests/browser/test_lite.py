@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .lite import StaticSite, confine, expose_app, open_lab, run_in_kernel
+from .lite import StaticSite, confine, expose_app, open_lab, run_all_cells, run_in_kernel
 
 SITE_LIMIT_BYTES = 60_000_000
 
@@ -55,4 +55,30 @@ def test_the_kernel_imports_lambdakit_without_leaving_the_site(page, served):
     result = run_in_kernel(page, "import sys, lambdakit\nprint(sys.platform, lambdakit.Runtime.__name__)")
     print(f"Pyodide kernel ready in {result['ready_s']:.1f} s")
     assert result["output"].split() == ["emscripten", "Runtime"]
+    assert refused == []
+
+
+def test_lesson_00_runs_in_the_browser(page, served, screenshot):
+    refused = confine(page, served)
+    open_lab(page, served, "00-start-here.ipynb")
+    outputs = run_all_cells(page)
+    screenshot(page, "lite-lesson-00")
+    first_invoke = next(text for text in outputs if "REPORT RequestId" in text)
+    assert "COLD" in first_invoke.upper() and "Init Duration: 150.00 ms" in first_invoke
+    assert "Hello, Ada!" in first_invoke
+    assert not [text for text in outputs if "Traceback" in text or "Error" in text.split("\n")[0]]
+    assert "Runs with the process runtime only" in page.inner_text(".jp-Notebook")  # the boto3 cell
+    assert refused == []
+
+
+def test_a_graded_exercise_passes_with_its_solution(page, served):
+    refused = confine(page, served)
+    open_lab(page, served)
+    result = run_in_kernel(page, "\n".join((
+        "from lambdakit.course import check, paths",
+        "exec((paths.course_dir() / 'solutions' / '1.2.py').read_text())",
+        "check('1.2', my_body)",
+        "import json; print(json.loads(paths.progress_file().read_text())['exercises']['1.2']['passed_at'] is not None)")))
+    assert "1.2 passed" in result["output"] and result["output"].rstrip().endswith("True")
+    assert str(result["output"]).count("Error") == 0
     assert refused == []
