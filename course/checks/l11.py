@@ -67,7 +67,7 @@ def layer_layouts(answer):
         fail("importable_layouts should be a set of letters, e.g. {'a', 'f'}.")
     chosen = {str(letter).strip().lower() for letter in answer}
     if "c" in chosen:
-        fail("c is the exam guide's layout: /opt/python/lib is not on sys.path.",
+        fail("c is the certification guide's layout: /opt/python/lib is not on sys.path.",
              "Only /opt/python and /opt/python/lib/python3.12/site-packages are.")
     if "e" in chosen:
         fail("e is for python3.11: a python3.12 function looks in python3.12/site-packages.")
