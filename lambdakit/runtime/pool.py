@@ -134,6 +134,7 @@ class EnvironmentPool:
             if env is None:
                 env = self._new_environment(function, version, arrival_ms)
             env.busy = True
+            env.thaw()  # now, so that it runs again by the time its request is sent
             return env, slot.new_environment, slot
 
     def _warm(self, envs, arrival_ms):
