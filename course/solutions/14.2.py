@@ -1,0 +1,1 @@
+replay_prints = (3, 1)

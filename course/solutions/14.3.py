@@ -1,0 +1,1 @@
+retried_workflow_requests = (5, 1.00)
