@@ -193,8 +193,6 @@ class InProcessEnvironment(ExecutionEnvironment):
     """One execution environment in this interpreter. INIT runs when it starts, an invoke when
     it is sent; their replies wait in its pipe for the invocation to receive."""
 
-    isolation_note = CARD_NOTE
-
     def start(self, backend, spec, cgroup):
         self.zygote, self.cgroup, self.spec = backend, None, spec
         self.pid = self.id

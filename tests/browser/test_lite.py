@@ -66,6 +66,7 @@ def test_lesson_00_runs_in_the_browser(page, served, screenshot):
     first_invoke = next(text for text in outputs if "REPORT RequestId" in text)
     assert "COLD" in first_invoke.upper() and "Init Duration: 150.00 ms" in first_invoke
     assert "Hello, Ada!" in first_invoke
+    assert "memory size not enforced, no isolation from the notebook" in first_invoke
     assert not [text for text in outputs if "Traceback" in text or "Error" in text.split("\n")[0]]
     assert "Runs with the process runtime only" in page.inner_text(".jp-Notebook")  # the boto3 cell
     assert refused == []

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from ...cost.billing import record_cost
 from ...cost.pricing import format_usd
+from ...runtime import inprocess
 from .base import TextTwin
 
 LINES_SHOWN = 60          # of the response and of the logs, in the text twin
@@ -179,6 +180,9 @@ class InvocationCard(TextTwin, widgets.VBox):
                          widgets.HTML(f"<div style='font-size:12px'>{html.escape(duration_line(record))}<br>"
                                       f"{html.escape(memory_line(record))}<br>"
                                       f"<b>{html.escape(cost_line(record))}</b></div>")]
+        if inprocess.ONLY_BACKEND:  # what the browser cannot enforce, said where the figures are
+            children.append(widgets.HTML(f"<div style='font-size:11px;color:#666'>lambdakit "
+                                         f"{html.escape(inprocess.CARD_NOTE)}</div>"))
         super().__init__(children=children, layout=widgets.Layout(
             border="1px solid #ddd", padding="8px", width="100%", max_width="960px"))
 
