@@ -8,7 +8,7 @@ and `%load_ext lambdakit` for `%%lambda` and `%lambda`.
 """
 
 from .notebook.default import default_runtime, deploy, invoke, reset, use_clock
-from .core.errors import (InvalidParameterValueException, LambdaError, RequestTooLargeException,
+from .core.errors import (InvalidParameterValueException, LambdaError, RequestEntityTooLargeException,
                      ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
                      ValidationException)
 from .scale.loadtest import load_test
@@ -19,7 +19,7 @@ from .runtime.service import Runtime
 from .cost.tuning import power_tune
 
 __all__ = ["Runtime", "InvocationResult", "InvocationRecord", "work", "LambdaError",
-           "InvalidParameterValueException", "RequestTooLargeException", "ResourceConflictException",
+           "InvalidParameterValueException", "RequestEntityTooLargeException", "ResourceConflictException",
            "ResourceNotFoundException", "TooManyRequestsException", "ValidationException",
            "default_runtime", "deploy", "invoke", "reset", "use_clock", "power_tune", "load_test"]
 

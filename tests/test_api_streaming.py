@@ -5,6 +5,7 @@ import base64
 import json
 
 import boto3
+import botocore.exceptions
 import pytest
 from botocore.config import Config
 
@@ -57,5 +58,5 @@ def test_invoke_async_queues_an_event(client, runtime):
     assert (response["Status"], response["ResponseMetadata"]["HTTPStatusCode"]) == (202, 202)
     (outcome,) = runtime.settle()
     assert len(runtime.records) == before + 1 and runtime.records[-1].invocation_type == "Event"
-    with pytest.raises(client.exceptions.RequestTooLargeException):
+    with pytest.raises(botocore.exceptions.ClientError, match="RequestEntityTooLargeException"):
         client.invoke_async(FunctionName="stream", InvokeArgs=b'"' + b"x" * (256 * 1024) + b'"')

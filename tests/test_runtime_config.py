@@ -3,7 +3,7 @@ validate it: AWS's exception names, HTTP statuses and message texts. No process 
 
 import pytest
 
-from lambdakit import (InvalidParameterValueException, RequestTooLargeException,
+from lambdakit import (InvalidParameterValueException, RequestEntityTooLargeException,
                        ResourceConflictException, ResourceNotFoundException, ValidationException)
 
 CODE = "def lambda_handler(event, context):\n    return event\n"
@@ -224,7 +224,7 @@ def test_invocation_type_is_validated(virtual):
 
 def test_request_over_6_mb_is_refused_before_running(virtual):
     virtual.create_function("f", CODE)
-    with pytest.raises(RequestTooLargeException) as caught:
+    with pytest.raises(RequestEntityTooLargeException) as caught:
         virtual.invoke("f", {"data": "x" * (6 * 1024 * 1024)})
     assert caught.value.status == 413
     assert caught.value.message == "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
@@ -233,6 +233,6 @@ def test_request_over_6_mb_is_refused_before_running(virtual):
 
 def test_async_request_over_1_mb_is_refused(virtual):
     virtual.create_function("f", CODE)
-    with pytest.raises(RequestTooLargeException) as caught:
+    with pytest.raises(RequestEntityTooLargeException) as caught:
         virtual.invoke("f", "x" * (1024 * 1024 + 1), invocation_type="Event")
-    assert caught.value.message == "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+    assert caught.value.message == "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)"

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from lambdakit import RequestTooLargeException
+from lambdakit import RequestEntityTooLargeException
 from lambdakit.core import records
 from lambdakit.core.errors import InvalidRequestContentException
 
@@ -280,9 +280,9 @@ def test_memory_under_the_size_is_reported(real):
 # --------------------------------------------------------------------- payloads
 def test_request_over_6_mb(virtual):
     virtual.create_function("echo", HEALTHY)
-    with pytest.raises(RequestTooLargeException) as caught:
+    with pytest.raises(RequestEntityTooLargeException) as caught:
         virtual.invoke("echo", "x" * (6 * 1024 * 1024 + 1))
-    assert (caught.value.code, caught.value.status) == ("RequestTooLargeException", 413)
+    assert (caught.value.code, caught.value.status) == ("RequestEntityTooLargeException", 413)
     assert caught.value.message == "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
     next_invoke_works(virtual, "echo", cold=True)
 

@@ -8,7 +8,7 @@ Response. A failure in one connection is logged and ends that connection, never 
 import logging
 import threading
 
-from ..core.errors import InvalidRequestContentException, LambdaError, RequestTooLargeException
+from ..core.errors import InvalidRequestContentException, LambdaError, RequestEntityTooLargeException
 from ..core.httpserver import HOST, BodyTooLarge, LoopbackServer, PooledHandler
 from .routes import dispatch, match, presigned
 from ..core.sigv4 import AccessDeniedException, check_signature
@@ -36,7 +36,7 @@ class _Handler(PooledHandler):
         try:
             body = self.read_body(MAX_REQUEST_BYTES)
         except BodyTooLarge:
-            self._reply(error_response(RequestTooLargeException(
+            self._reply(error_response(RequestEntityTooLargeException(
                 f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {self._operation()} operation")),
                 close=True)
             return

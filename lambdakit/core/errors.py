@@ -38,8 +38,11 @@ ResourceConflictException = _error(
     "ResourceConflictException", 409, "The resource already exists, or another operation is in progress.")
 PreconditionFailedException = _error(
     "PreconditionFailedException", 412, "The RevisionId does not match.")
-RequestTooLargeException = _error(
-    "RequestTooLargeException", 413, "The request payload exceeded the Invoke request body limit.")
+# What Lambda answers for a request over a size limit (an Invoke payload, a CreateFunction
+# body). botocore's model lists RequestTooLargeException instead, so boto3 raises this one as
+# a plain ClientError, as it does against AWS.
+RequestEntityTooLargeException = _error(
+    "RequestEntityTooLargeException", 413, "The request payload exceeded the Invoke request body limit.")
 TooManyRequestsException = _error(
     "TooManyRequestsException", 429, "The request throughput limit was exceeded.")
 ProvisionedConcurrencyConfigNotFoundException = _error(

@@ -14,7 +14,7 @@ import zipfile
 import zlib
 
 from ..core import limits
-from ..core.errors import InvalidParameterValueException, RequestTooLargeException
+from ..core.errors import InvalidParameterValueException, RequestEntityTooLargeException
 
 DEFAULT_MODULE_FILE = "lambda_function.py"
 
@@ -68,7 +68,7 @@ def store(code, target_root, module_file=DEFAULT_MODULE_FILE, executable=False):
         raise InvalidParameterValueException(
             f"Code must be source text, a directory or a .zip file; got {code!r}.")
     if len(data) > limits.PACKAGE_ZIPPED_MAX_BYTES:
-        raise RequestTooLargeException(
+        raise RequestEntityTooLargeException(
             f"Request must be smaller than {limits.PACKAGE_ZIPPED_MAX_BYTES} bytes for the "
             "CreateFunction operation")
     digest = hashlib.sha256(data).digest()

@@ -19,7 +19,7 @@ from ..core.clock import iso_ms, make_clock
 from ..scale.concurrency import PROVISIONED, ConcurrencyAccount
 from ..core.config import function_arn, make_config
 from ..core.errors import (InvalidParameterValueException, InvalidRequestContentException,
-                           RequestTooLargeException, ResourceConflictException, ResourceNotFoundException,
+                           RequestEntityTooLargeException, ResourceConflictException, ResourceNotFoundException,
                            TooManyRequestsException)
 from ..core.modelled import DEFAULT as DEFAULT_MODELLED
 from ..layers import LayerStore, layer_arn
@@ -405,8 +405,12 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
         name, qualifier = split_name(function_name, qualifier)
         body = _encode_payload(payload)
         limit = limits.ASYNC_PAYLOAD_MAX_BYTES if invocation_type == "Event" else limits.SYNC_PAYLOAD_MAX_BYTES
+        if len(body) > limit and invocation_type == "Event":
+            raise RequestEntityTooLargeException(
+                f"{len(body)} byte payload is too large for the Event invocation type (limit {limit} bytes)",
+                Type="User")
         if len(body) > limit:
-            raise RequestTooLargeException(
+            raise RequestEntityTooLargeException(
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
                 Type="User")
         if isinstance(payload, (bytes, bytearray, str)) and body.strip():
@@ -444,7 +448,7 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
         """InvokeAsync (deprecated, still served): an Event invocation of at most 256 KB; {"Status": 202}."""
         body = _encode_payload(payload)
         if len(body) > limits.INVOKE_ASYNC_MAX_BYTES:
-            raise RequestTooLargeException(
+            raise RequestEntityTooLargeException(
                 f"Request must be smaller than {limits.INVOKE_ASYNC_MAX_BYTES} bytes for the InvokeAsync operation",
                 Type="User")
         return {"Status": self.invoke(function_name, body, "Event").status_code}
