@@ -1,8 +1,7 @@
 """`%lambda durable ...`: start, list, show, send a callback to and stop durable executions.
 
-The request (parsed first, nothing runs on a bad line) and its action live together here, on the
-registries of magic_requests (`@subcommand`) and magics (`@action`); every action calls the
-default Runtime's AWS-named durable methods.
+The request is parsed in magic_requests (`Durable`; nothing runs on a bad line); this is its
+action, registered with magics' `@action`; it calls the default Runtime's AWS-named durable methods.
 
     %lambda durable start orders:$LATEST --event '{"order": 42}' --name order-42
     %lambda durable list orders
@@ -12,57 +11,11 @@ default Runtime's AWS-named durable methods.
     %lambda durable stop order-42
 """
 
-import json
-from dataclasses import dataclass
-
-from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from . import default
-from .magic_requests import CommandError, _event, subcommand
+from .magic_requests import CommandError, Durable
 from .magics import action
-
-VERBS = ("start", "list", "show", "callback", "stop", "wait")
-
-
-@dataclass(frozen=True)
-class Durable:
-    verb: str
-    target: str               # NAME[:QUALIFIER], an execution name or ARN, or a callback id
-    payload: object = None
-    event_variable: str | None = None
-    execution_name: str | None = None
-    result: str | None = None
-    error: str | None = None
-
-
-@subcommand
-@magic_arguments(name="lambda durable")
-@argument("verb", choices=VERBS, help="what to do")
-@argument("target", metavar="TARGET",
-          help="start/list: NAME[:QUALIFIER]; show/stop/wait: an execution name or ARN; callback: a CallbackId")
-@argument("--event", metavar="JSON", help="start: the input (JSON text or a notebook variable)")
-@argument("--name", metavar="NAME", help="start: the DurableExecutionName (idempotent)")
-@argument("--result", metavar="JSON", help="callback: succeed with this result")
-@argument("--error", metavar="MESSAGE", help="callback: fail with this error message")
-def durable(args):
-    """Durable functions: start an execution, list them, show one's timeline, complete a callback, stop one."""
-    if args.verb == "callback" and (args.result is None) == (args.error is None):
-        raise CommandError("%lambda durable callback: give one of --result, --error")
-    if args.verb != "start" and (args.event is not None or args.name is not None):
-        raise CommandError(f"%lambda durable {args.verb}: --event and --name are for start")
-    if args.result is not None:
-        _check_json(args.result)
-    payload, variable = _event(args.event)
-    return Durable(args.verb, args.target, payload, variable, args.name, args.result, args.error)
-
-
-def _check_json(text):
-    try:
-        json.loads(text)
-    except json.JSONDecodeError:
-        raise CommandError(f"%lambda durable callback: --result {text!r} is not JSON "
-                           "(in a magic line, put it in single quotes)") from None
 
 
 @action(Durable)

@@ -643,3 +643,40 @@ def split(args):
     if args.last is not None and args.last < 1:
         raise CommandError("%lambda split: --last must be at least 1")
     return Split(args.name, args.alias, args.last)
+
+
+# ------------------------------------------------------------ durable functions
+DURABLE_VERBS = ("start", "list", "show", "callback", "stop", "wait")
+
+
+@dataclass(frozen=True)
+class Durable:
+    verb: str
+    target: str               # NAME[:QUALIFIER], an execution name or ARN, or a callback id
+    payload: object = None
+    event_variable: str | None = None
+    execution_name: str | None = None
+    result: str | None = None
+    error: str | None = None
+
+
+@subcommand
+@magic_arguments(name="lambda durable")
+@argument("verb", choices=DURABLE_VERBS, help="what to do")
+@argument("target", metavar="TARGET",
+          help="start/list: NAME[:QUALIFIER]; show/stop/wait: an execution name or ARN; callback: a CallbackId")
+@argument("--event", metavar="JSON", help="start: the input (JSON text or a notebook variable)")
+@argument("--name", metavar="NAME", help="start: the DurableExecutionName (idempotent)")
+@argument("--result", metavar="JSON", help="callback: succeed with this result")
+@argument("--error", metavar="MESSAGE", help="callback: fail with this error message")
+def durable(args):
+    """Durable functions: start an execution, list them, show one's timeline, complete a callback, stop one."""
+    if args.verb == "callback" and (args.result is None) == (args.error is None):
+        raise CommandError("%lambda durable callback: give one of --result, --error")
+    if args.verb != "start" and (args.event is not None or args.name is not None):
+        raise CommandError(f"%lambda durable {args.verb}: --event and --name are for start")
+    if args.result is not None:
+        _json(args.result, "the callback result")
+    payload, variable = _event(args.event)
+    return Durable(args.verb, args.target, payload, variable, args.name, args.result, args.error)
+
