@@ -79,8 +79,8 @@ def test_reserved_concurrency_0_throttles_every_invocation(virtual):
 def test_the_account_limit_is_a_setting_of_the_runtime(make_runtime):
     small = make_runtime(clock="virtual", account_concurrency=20)
     assert small.account_concurrency == 20
-    assert small.get_account_settings()["AccountLimit"] == {"ConcurrentExecutions": 20,
-                                                            "UnreservedConcurrentExecutions": 20}
+    limit = small.get_account_settings()["AccountLimit"]
+    assert (limit["ConcurrentExecutions"], limit["UnreservedConcurrentExecutions"]) == (20, 20)
     small.create_function("api", SLOW)
     run = load_test("api", concurrency=25, n=25, runtime=small).result()
     assert run.throttles_by_reason == {ACCOUNT: 5}
