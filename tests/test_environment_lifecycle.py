@@ -42,7 +42,8 @@ def test_nothing_runs_between_invocations(real):
     time.sleep(1.0)
     idle_until = time.time()
     ticks = real.invoke("ticking", {"after": idle_from}).result
-    assert [t for t in ticks if t < idle_until] == []
+    # (A thread a busy machine had not scheduled yet stops once it runs: allow it a moment.)
+    assert [t for t in ticks if idle_from + 0.05 < t < idle_until] == []
 
 
 def _gone(pid):
@@ -142,6 +143,7 @@ def _zygotes():
 
 
 def test_a_dead_zygote_is_replaced_once_and_cold_starts_never_see_it(real):
+    others = set(_zygotes())  # of runtimes other tests left closing
     real.create_function("f", SLEEPS, memory_size=1_769)
     real.invoke("f", {})
     real._pool.zygote.process.kill()
@@ -160,12 +162,12 @@ def test_a_dead_zygote_is_replaced_once_and_cold_starts_never_see_it(real):
         thread.join()
     assert [r.result for r in results] == ["fine"] * 8
     assert sum(r.record.cold for r in results) >= 7  # one may reuse the environment of the first call
-    assert len(_zygotes()) == 1
+    assert len(set(_zygotes()) - others) == 1
     real.close()
     deadline = time.monotonic() + 10
-    while _zygotes() and time.monotonic() < deadline:
+    while set(_zygotes()) - others and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _zygotes() == []
+    assert set(_zygotes()) - others == set()
 
 
 def _rss_kb(pid):
