@@ -43,3 +43,12 @@ def sigv4_headers(url, method, path, body=b"", headers=None, service="lambda"):
     request = AWSRequest(method=method, url=url + path, data=body, headers=dict(headers or {}))
     SigV4Auth(Credentials("testing", "testing"), service, "us-east-1").add_auth(request)
     return dict(request.headers.items())
+
+
+def lambda_client(endpoint_url):
+    """boto3's Lambda client for a local endpoint: any credentials sign, and no retries hide an error."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client("lambda", endpoint_url=endpoint_url, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(retries={"total_max_attempts": 1}))

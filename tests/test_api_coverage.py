@@ -8,14 +8,13 @@ newer botocore is neither served nor listed."""
 
 import json
 
-import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 
 import lambdakit
 from lambdakit.api.routes import ROUTES
 from lambdakit.runtime.package import zip_source
+from loopback import lambda_client
 
 MODEL = botocore.session.get_session().get_service_model("lambda")
 # Served on another operation's path (a query parameter tells them apart).
@@ -197,9 +196,7 @@ def test_every_operation_is_served_or_listed_as_out_of_scope():
 
 
 def test_every_served_operation_answers_in_its_output_shape(runtime):
-    client = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="cli", aws_secret_access_key="cli",
-                          config=Config(retries={"total_max_attempts": 1}))
+    client = lambda_client(runtime.endpoint_url)
     raw = {}
     client.meta.events.register("before-parse.lambda.*",
                                 lambda operation_model, response_dict, **_: raw.update(body=response_dict["body"]))

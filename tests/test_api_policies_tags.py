@@ -3,11 +3,10 @@ drives them (through an unmodified boto3 client; assertions on what boto3 return
 
 import json
 
-import boto3
 import pytest
-from botocore.config import Config
 
 import lambdakit
+from loopback import lambda_client
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:"
@@ -22,9 +21,7 @@ def runtime():
 
 @pytest.fixture(scope="module")
 def client(runtime):
-    return boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="cli", aws_secret_access_key="cli",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(runtime.endpoint_url)
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """Function states and the AWS CLI's waiters, through an unmodified boto3 client."""
 
-import boto3
 import pytest
-from botocore.config import Config
 
 import lambdakit
 from lambdakit.runtime.package import zip_source
+from loopback import lambda_client
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 CODE = {"ZipFile": zip_source({"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"})}
@@ -15,9 +14,7 @@ FAST = {"Delay": 1, "MaxAttempts": 3}
 @pytest.fixture(scope="module")
 def client():
     with lambdakit.Runtime() as runtime:
-        yield boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                           aws_access_key_id="cli", aws_secret_access_key="cli",
-                           config=Config(retries={"total_max_attempts": 1}))
+        yield lambda_client(runtime.endpoint_url)
 
 
 def test_create_is_pending_then_active_for_the_waiter(client):

@@ -4,12 +4,11 @@ EventStream must parse what lambdakit sends."""
 import base64
 import json
 
-import boto3
 import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 import lambdakit
+from loopback import lambda_client
 
 SOURCE = """
 def lambda_handler(event, context):
@@ -29,9 +28,7 @@ def runtime():
 
 @pytest.fixture(scope="module")
 def client(runtime):
-    return boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="cli", aws_secret_access_key="cli",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(runtime.endpoint_url)
 
 
 def test_response_stream_parses_into_chunks_and_completion(client):

@@ -4,14 +4,13 @@ times on the virtual clock; the real clock and the REST API (boto3) too."""
 
 import json
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from lambdakit import InvalidParameterValueException, ResourceNotFoundException, ValidationException
 from lambdakit.core import records
 from lambdakit.core.clock import iso_ms
 from lambdakit.runtime.destinations import DEAD_LETTER_QUEUE, LOCAL_AWS, MEMORY, ON_FAILURE, ON_SUCCESS
+from loopback import lambda_client
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 DLQ = "arn:aws:sqs:us-east-1:123456789012:failed-orders"
@@ -248,9 +247,7 @@ def test_real_clock_events_run_in_the_background_and_throttles_are_retried(real)
 # -------------------------------------------------------------------- REST API
 @pytest.fixture
 def client(real):
-    return boto3.client("lambda", endpoint_url=real.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(real.endpoint_url)
 
 
 def test_event_invoke_config_and_dlq_over_the_rest_api(real, client):

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 import lambdakit
+from loopback import lambda_client
 
 # AWS's files from "Tutorial: Building a custom runtime"
 # (docs.aws.amazon.com/lambda/latest/dg/runtimes-walkthrough.html), unchanged.
@@ -97,9 +98,6 @@ def test_the_tutorial_as_a_zip_through_boto3(runtime):
     import io
     import zipfile
 
-    import boto3
-    from botocore.config import Config
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, mode in (("bootstrap", 0o755), ("function.sh", 0o644)):
@@ -107,9 +105,7 @@ def test_the_tutorial_as_a_zip_through_boto3(runtime):
             info.external_attr = mode << 16  # as `chmod 755 bootstrap && zip` stores it
             with open(os.path.join(TUTORIAL, name)) as f:
                 archive.writestr(info, f.read())
-    client = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="x",
-                          config=Config(retries={"total_max_attempts": 1}))
+    client = lambda_client(runtime.endpoint_url)
     client.create_function(FunctionName="tutorial-zip", Runtime="provided.al2023", Handler="function.handler",
                            Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buffer.getvalue()})
     reply = client.invoke(FunctionName="tutorial-zip", Payload=b"{}")

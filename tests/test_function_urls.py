@@ -5,12 +5,10 @@ import json
 import urllib.error
 import urllib.request
 
-import boto3
 import pytest
-from botocore.config import Config
 
 import lambdakit
-from loopback import sigv4_headers
+from loopback import sigv4_headers, lambda_client
 
 ECHO = """
 import json
@@ -31,9 +29,7 @@ def runtime():
 
 @pytest.fixture(scope="module")
 def client(runtime):
-    return boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="cli", aws_secret_access_key="cli",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(runtime.endpoint_url)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ import re
 import shutil
 import zipfile
 
-import boto3
 import pytest
-from botocore.config import Config
 
 import lambdakit
 from lambdakit.runtime.runtimes import RuntimeMissing
+from loopback import lambda_client
 
 # tests/run_all.py sets LAMBDAKIT_NODE_TESTS where node is (or on CI must be) installed.
 pytestmark = pytest.mark.skipif(shutil.which("node") is None and not os.environ.get("LAMBDAKIT_NODE_TESTS"),
@@ -211,9 +210,7 @@ def test_through_boto3(runtime, name):
         archive.writestr("index.mjs", "export const handler = async (event) => {\n"
                                       "  console.log('from boto3');\n  if (event.fail) throw new Error('nope');\n"
                                       "  return {hello: event.who};\n};\n")
-    client = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="x",
-                          config=Config(retries={"total_max_attempts": 1}))
+    client = lambda_client(runtime.endpoint_url)
     created = client.create_function(FunctionName=name, Runtime="nodejs24.x", Handler="index.handler",
                                      Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buffer.getvalue()})
     assert created["Runtime"] == "nodejs24.x"

@@ -12,13 +12,11 @@ import threading
 import time
 import zipfile
 
-import boto3
 import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 import lambdakit
-from loopback import sigv4_headers
+from loopback import sigv4_headers, lambda_client
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 SOURCE = "def lambda_handler(event, context):\n    return 'ran'\n"
@@ -37,8 +35,7 @@ def runtime():
 
 
 def client_of(url):
-    return boto3.client("lambda", endpoint_url=url, region_name="us-east-1", aws_access_key_id="any",
-                        aws_secret_access_key="any", config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(url)
 
 
 def send(url, method, path, body=b"", headers=None):

@@ -4,14 +4,13 @@ provisioned concurrency on versions and aliases (initialised ahead of traffic, n
 overflow on-demand), and the 429 a synchronous caller gets. The REST operations are driven
 through an unmodified boto3 client."""
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from lambdakit import (InvalidParameterValueException, ResourceNotFoundException, TooManyRequestsException,
                        load_test)
 from lambdakit.core import records
 from lambdakit.core.errors import ProvisionedConcurrencyConfigNotFoundException
+from loopback import lambda_client
 
 RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT = "ConcurrentInvocationLimitExceeded"
@@ -212,9 +211,7 @@ def test_a_provisioned_environment_stopped_by_a_timeout_is_replaced(virtual):
 # ------------------------------------------------------------------ REST API
 @pytest.fixture
 def client(real):
-    return boto3.client("lambda", endpoint_url=real.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lambda_client(real.endpoint_url)
 
 
 def test_provisioned_concurrency_over_the_rest_api(real, client):
