@@ -1,7 +1,7 @@
 """The course in the browser: `lambdakit lite build --output DIR` writes a static JupyterLite site
 (every lesson, a Pyodide kernel with lambdakit preloaded) that needs no other host at run time.
-Building fetches Pyodide from npm and pure-Python wheels from PyPI; it needs the `lite` extra
-(pip install 'lambdakit[lite]') and npm."""
+Building fetches Pyodide from npm, pure-Python wheels from PyPI, and the build tools
+(jupyterlite-core and its Pyodide kernel, into an environment of their own in the cache); it needs npm."""
 
 import sys
 
@@ -19,11 +19,7 @@ def add_arguments(parser):
 def run(args):
     from pathlib import Path
 
-    try:
-        from ..lite import site, sources
-    except ImportError as e:  # jupyterlite-core or packaging missing
-        print(f"lambdakit lite build: {e.name} is not installed; pip install 'lambdakit[lite]'", file=sys.stderr)
-        return 1
+    from ..lite import site, sources
     from ..course.paths import notebooks_dir
 
     checkout = Path(__file__).resolve().parents[2]
@@ -31,10 +27,10 @@ def run(args):
         print("lambdakit lite build: run it from a lambdakit checkout (the site's wheel is built from it)",
               file=sys.stderr)
         return 1
-    cache = Path(args.cache) if args.cache else Path.home() / ".cache" / "lambdakit" / "lite"
+    cache = (Path(args.cache) if args.cache else Path.home() / ".cache" / "lambdakit" / "lite").resolve()
     try:
         size = site.build(checkout, Path(args.output), cache, notebooks_dir())
-    except (sources.SourceError, ImportError) as e:
+    except sources.SourceError as e:
         print(f"lambdakit lite build: {e}", file=sys.stderr)
         return 1
     print(f"lambdakit: site in {args.output} ({size / 1e6:.1f} MB); serve it as static files, "

@@ -4,7 +4,6 @@ from the local lock at start, nothing fetched from another host, no source maps.
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from . import lessons, lock, sources
@@ -30,7 +29,7 @@ def build(checkout, output, cache, notebooks):
     shutil.rmtree(scratch, ignore_errors=True)
     pyodide_dir = scratch / "lite" / "static" / "pyodide"
     npm_lock = sources.pyodide_core(cache, pyodide_dir)
-    wheels = [*sources.kernel_wheels(pyodide_dir), *sources.pypi_wheels(cache, pyodide_dir),
+    wheels = [*sources.kernel_wheels(cache, pyodide_dir), *sources.pypi_wheels(cache, pyodide_dir),
               sources.lambdakit_wheel(checkout, pyodide_dir, scratch)]
     lock.write_lock(pyodide_dir, wheels, npm_lock, [*PRELOADED, "widgetsnbextension"])
     (scratch / "lite" / "jupyter-lite.json").write_text(json.dumps(_config(), indent=1))
@@ -40,12 +39,13 @@ def build(checkout, output, cache, notebooks):
         lessons.write_for_the_browser(notebook, contents / notebook.name)
     shutil.rmtree(output, ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(scratch / "lite"),
+        [str(sources.build_tools(cache)), "-m", "jupyterlite_core", "build", "--lite-dir", str(scratch / "lite"),
          "--contents", str(contents), "--output-dir", str(output), "--no-sourcemaps", "--no-unused-shared-packages", *APPS],
         capture_output=True, text=True, cwd=scratch)
     if result.returncode:
-        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["no output"]
-        raise sources.SourceError(f"jupyter lite build failed: {tail[0]}")
+        lines = (result.stderr + result.stdout).strip().splitlines() or ["no output"]
+        errors = [line for line in lines if "Error" in line]  # not the warnings printed after it
+        raise sources.SourceError(f"jupyter lite build failed: {(errors or lines)[-1].strip()}")
     for stray in output.rglob("*.map"):  # the app's own maps, whatever the flags cover
         stray.unlink()
     shutil.rmtree(scratch)

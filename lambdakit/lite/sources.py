@@ -1,15 +1,21 @@
 """What the site is made of, fetched at build time: Pyodide's core from npm, the kernel's own wheels
 from the pyodide-kernel extension, lambdakit built from this checkout, and the pure-Python wheels
-lambdakit and the kernel need from PyPI (for Pyodide's Python version)."""
+lambdakit and the kernel need from PyPI (for Pyodide's Python version).
+
+The build's own tools (jupyterlite-core and its Pyodide kernel) live in a virtual environment of
+their own under the cache: installed beside JupyterLab, the kernel's lab extension would load into
+every JupyterLab page and fail there (it needs JupyterLite's shared modules)."""
 
 import shutil
 import subprocess
 import sys
 import tarfile
-from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+# The build's tools, in their own environment (build_tools).
+# (jupyter-server: the build reads the lessons as contents through its models)
+TOOLS = ("jupyterlite-core>=0.8.6,<0.9", "jupyterlite-pyodide-kernel>=0.8.6,<0.9", "jupyter-server>=2")
 # What the kernel and lambdakit's notebook front import in the browser. lambdakit's other
 # dependencies (jupyterlab, boto3, moto, pillow, pytest) belong to the process runtime.
 BROWSER_REQUIREMENTS = ("ipython", "jedi", "comm", "ipywidgets", "anywidget", "plotly", "micropip", "packaging")
@@ -35,20 +41,32 @@ def _run(command, what):
     return result.stdout
 
 
-def kernel_extension_dir():
-    from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION  # noqa: F401 (the extra is installed)
-    return Path(sys.prefix) / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
+def build_tools(cache):
+    """The Python of the build tools' environment (made, or remade when TOOLS changed)."""
+    venv = cache / "build-tools"
+    python, stamp = venv / "bin" / "python", venv / "lambdakit-tools.txt"
+    if not python.is_file() or not stamp.is_file() or stamp.read_text() != "\n".join(TOOLS):
+        shutil.rmtree(venv, ignore_errors=True)
+        _run([sys.executable, "-m", "venv", str(venv)], "making the build tools' environment")
+        _run([str(python), "-m", "pip", "install", "--quiet", *TOOLS], "pip install of the build tools")
+        stamp.write_text("\n".join(TOOLS))
+    return python
 
 
-def pyodide_version():
-    from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
-    return PYODIDE_VERSION
+def kernel_extension_dir(cache):
+    return cache / "build-tools/share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
+
+
+def pyodide_version(cache):
+    """The Pyodide version the kernel extension is made for (its constants say)."""
+    return _run([str(build_tools(cache)), "-c", "from jupyterlite_pyodide_kernel.constants import "
+                 "PYODIDE_VERSION; print(PYODIDE_VERSION)"], "reading the kernel's Pyodide version").strip()
 
 
 def pyodide_core(cache, target):
     """Extracts npm's pyodide@<the kernel's version> into `target` (no source maps); returns the
     path of npm's own lock file, which lock.py takes the info block from."""
-    version = pyodide_version()
+    version = pyodide_version(cache)
     archive = cache / f"pyodide-{version}.tgz"
     if not archive.is_file():
         cache.mkdir(parents=True, exist_ok=True)
@@ -69,11 +87,11 @@ def pyodide_core(cache, target):
     return npm_lock
 
 
-def kernel_wheels(target):
+def kernel_wheels(cache, target):
     """The kernel extension's own wheels (the ipykernel and widgetsnbextension shims, piplite,
     pyodide_kernel), the newest of each."""
     newest = {}
-    for wheel in sorted((kernel_extension_dir() / "static/pypi").glob("*.whl")):
+    for wheel in sorted((kernel_extension_dir(cache) / "static/pypi").glob("*.whl")):
         name, version, *_ = parse_wheel_filename(wheel.name)
         if name not in newest or version > newest[name][0]:
             newest[name] = (version, wheel)
@@ -121,4 +139,4 @@ def pypi_wheels(cache, target):
 
 def _npm_python(cache):
     import json
-    return json.loads((cache / f"pyodide-lock-{pyodide_version()}.json").read_text())["info"]["python"]
+    return json.loads((cache / f"pyodide-lock-{pyodide_version(cache)}.json").read_text())["info"]["python"]

@@ -106,5 +106,11 @@ def run_all_cells(page):
     page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.content.widgets.every(
         cell => cell.model.type !== 'code' || cell.model.executionCount !== null)""", timeout=KERNEL_TIMEOUT_MS)
     page.wait_for_function(NOTEBOOK_KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS)
+    # From the outputs' models (JupyterLab does not render cells scrolled out of view), and the
+    # text of what was rendered (a widget's view).
     return page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
-        .filter(cell => cell.model.type === 'code').map(cell => cell.outputArea.node.innerText)""")
+        .filter(cell => cell.model.type === 'code')
+        .map(cell => cell.model.outputs.toJSON().map(output => [].concat(
+            output.text || [], (output.data || {})['text/plain'] || [], (output.data || {})['text/html'] || [],
+            output.ename ? [output.ename + ': ' + output.evalue] : []).join('')).join('\\n')
+            + '\\n' + cell.outputArea.node.textContent)""")

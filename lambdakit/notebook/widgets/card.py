@@ -187,4 +187,5 @@ class InvocationCard(TextTwin, widgets.VBox):
             border="1px solid #ddd", padding="8px", width="100%", max_width="960px"))
 
     def text(self):
-        return card_text(self.result, self.function)
+        text = card_text(self.result, self.function)
+        return f"{text}\nlambdakit {inprocess.CARD_NOTE}" if inprocess.ONLY_BACKEND else text
