@@ -93,6 +93,35 @@ def test_forged_messages_end_the_environment_and_leave_the_kernel_unharmed(make_
     assert (again.result, again.record.cold) == ("fine", True)
 
 
+# Sends "the sandbox failed" from INIT, as the runtime's own start-up would.
+FORGES_A_SANDBOX_ERROR = """
+import os, struct, time
+data = b'["sandbox_error", "forged by the handler"]'
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+            os.write(int(fd), struct.pack(">II", len(data), 0) + data)
+    except OSError:
+        pass
+time.sleep(5)
+
+def lambda_handler(event, context):
+    return "fine"
+"""
+
+
+def test_a_sandbox_error_sent_by_handler_code_ends_only_its_environment(make_runtime):
+    runtime = make_runtime(clock="virtual")
+    runtime.create_function("claims", FORGES_A_SANDBOX_ERROR, timeout=30)
+    runtime.create_function("other", HEALTHY)
+    result = runtime.invoke("claims", {})  # no exception in the kernel: an invocation that failed
+    assert result.result["errorType"] == "Runtime.ExitError"
+    assert result.record.outcome == records.CRASH
+    assert "[lambdakit] the environment could not be set up: forged by the handler" in result.log
+    assert runtime.environments("claims") == []
+    assert runtime.invoke("other", {}).result == "fine"
+
+
 # ------------------------------------------------------------- the framing itself
 @pytest.fixture
 def pair():

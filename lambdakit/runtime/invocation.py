@@ -113,8 +113,11 @@ class Invocation:
         kind = message.kind if message else (watch.reason or self._killed_for_memory())
         init_ms = limit_s * 1000.0 if kind in ("deadline", "timeout") else (time.monotonic() - started) * 1000.0
         if kind == "sandbox_error":
-            raise RuntimeError(f"lambdakit could not set up the environment: {message.reason}")
-        if message is not None:  # "deadline" or "oom", reported by the environment itself
+            # Sent by the environment's own process, so handler code could send it too: it is
+            # reported in the log as that environment's end, never raised in the kernel.
+            self.init_output += f"[lambdakit] the environment could not be set up: {message.reason}\n"
+            self.env.kill()
+        elif message is not None:  # "deadline" or "oom", reported by the environment itself
             self.init_output, self.peak_kb = message.output, message.peak_kb
         self.peak_kb = max(self.peak_kb, watch.peak_kb)
         self.init_error = {"errorType": "Sandbox.Timedout" if kind in ("deadline", "timeout")
