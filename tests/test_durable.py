@@ -2,6 +2,7 @@
 against lambdakit's durable execution service, through the Python API and through boto3."""
 
 import io
+import os
 import json
 import zipfile
 
@@ -283,6 +284,7 @@ def test_durable_magics_start_callback_show_stop():
     from lambdakit.notebook import default
     fresh = lambdakit.Runtime()
     previous = default.set_default_runtime(fresh)
+    environ = dict(os.environ)  # %load_ext points boto3 at the runtime through os.environ
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "lambdakit")
 
@@ -307,3 +309,6 @@ def test_durable_magics_start_callback_show_stop():
     finally:
         default.set_default_runtime(previous)
         fresh.close()
+        InteractiveShell.clear_instance()  # the next test module makes a shell of its own
+        os.environ.clear()
+        os.environ.update(environ)

@@ -135,7 +135,7 @@ const kept = [];
 export const handler = async () => {
   for (;;) kept.push(Buffer.alloc(16 * 1024 * 1024, 1));
 };
-""", memory_size=128)
+""", memory_size=128, timeout=30)  # only the memory size may stop it
     invoked = runtime.invoke(name, {})
     assert invoked.error_type == "Runtime.OutOfMemory"
     assert invoked.record.outcome == "oom" and invoked.record.max_memory_used_mb >= 128
