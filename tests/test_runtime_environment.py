@@ -278,6 +278,33 @@ def test_without_mount_namespaces_each_environment_has_its_own_tmpdir(make_runti
     assert not os.path.exists(first["tmp"])  # removed with its environment
 
 
+def test_an_on_demand_init_runs_at_a_full_vcpu_then_at_the_share(make_runtime):
+    runtime = make_runtime(clock="real")
+    if not runtime.isolation["process_and_cpu_limits_by_cgroup"]:
+        pytest.skip("no cgroups here: CPU is not limited")
+    runtime.create_function("f", "import time\ntime.sleep(3)\n\ndef lambda_handler(e, c):\n    return 1\n",
+                            memory_size=128)
+    invoking = threading.Thread(target=runtime.invoke, args=("f", {}))
+    invoking.start()
+    during_init = None
+    while during_init is None and invoking.is_alive():
+        envs = runtime.environments("f")
+        if envs and envs[0].cgroup is not None:
+            during_init = cpu_quota(envs[0].cgroup.directories)
+        time.sleep(0.01)
+    invoking.join()
+    assert (during_init, cpu_quota(runtime.environments("f")[0].cgroup.directories)) == (100_000, 7235)
+
+
+def cpu_quota(directories):
+    for directory in directories:
+        for name in ("cpu.cfs_quota_us", "cpu.max"):
+            if os.path.exists(os.path.join(directory, name)):
+                with open(os.path.join(directory, name)) as f:
+                    return int(f.read().split()[0])
+    return None
+
+
 @pytest.mark.parametrize("clock, memory, quota", [("real", 128, 7235), ("real", 1_769, 100_000),
                                                   ("real", 3_538, 200_000), ("virtual", 128, None)])
 def test_environment_limits_in_its_cgroup(make_runtime, clock, memory, quota):

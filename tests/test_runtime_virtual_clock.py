@@ -77,8 +77,17 @@ def test_declared_work_scales_with_the_vcpu_share(virtual, memory, event, durati
     result = virtual.invoke("work", event)
     assert result.record.duration_ms == pytest.approx(duration)
     assert result.record.cpu_ms == pytest.approx(event.get("cpu_ms", 0))
-    assert result.record.init_ms == pytest.approx(150 + 50 / min(1, vcpus(memory)))  # INIT's work: one thread
+    assert result.record.init_ms == pytest.approx(150 + 50)  # an on-demand INIT runs at a full vCPU
     assert result.report.split("\t")[1] == f"Duration: {duration:.2f} ms"
+
+
+def test_provisioned_init_has_no_cpu_burst(virtual):
+    # AWS's serverless guide: provisioned concurrency "goes directly to using proportional vCPU".
+    virtual.create_function("work", WORK, memory_size=128)
+    version = virtual.publish_version("work")["Version"]
+    virtual.put_provisioned_concurrency_config("work", version, 1)
+    env, = virtual.environments("work")
+    assert env.ready_ms - env.created_ms == pytest.approx(150 + 50 * 1_769 / 128)
 
 
 def test_declared_work_past_the_timeout_times_out(virtual):

@@ -22,10 +22,11 @@ class Modelled:
     # custom runtimes) lasts. Their code reads the real clock, so lambdakit cannot simulate
     # their time; a fixed figure keeps records and bills deterministic.
     foreign_invoke_ms: float = 1.0
-
-    def describe(self):
-        return (f"modelled: idle reclaim {self.idle_reclaim_s:g} s, runtime init "
-                f"{self.runtime_init_ms:g} ms, runtime memory {self.runtime_memory_mb} MB")
+    # CPU during an on-demand environment's INIT, in vCPUs, when the memory size's own share
+    # is smaller. AWS's serverless guide: on-demand functions "use a full vCPU
+    # (non-throttled)" during initialisation; provisioned concurrency gets no burst. Its
+    # documentation gives no figure.
+    init_vcpus: float = 1.0
 
 
 DEFAULT = Modelled()

@@ -287,7 +287,8 @@ class Environment:
     def __init__(self, channel, spec, fd_output, output=None):
         self.channel, self.spec = channel, spec
         self.pid = os.getpid()
-        self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["vcpus"])
+        self.clock = envtime.current = envtime.EnvironmentTime(spec["virtual"], spec["init_vcpus"],
+                                                               spec["cpu_throttled"])
         self.clock.install()
         self.output, log_handler = output or prepare_output()
         self.output.limit, self.output.fd_output = spec["log_limit"], fd_output
@@ -346,6 +347,7 @@ class Environment:
             if hint:
                 self.output.write(hint)
         self.clock.deadline_ms = None
+        self.clock.vcpus = self.spec["vcpus"]  # INIT's CPU burst is over
         self._reply("init", error is not None, self.clock.wall_ms() - start_wall, self.base_rss_kb,
                     blob=b"" if error is None else self._error_body(error))
         return error is None

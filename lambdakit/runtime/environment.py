@@ -287,6 +287,7 @@ class ExecutionEnvironment:
         self.zygote = None
         self.channel = None
         self.cgroup = None
+        self.cpu_share = None  # the memory size's CPU share its cgroup holds it to after INIT
         self.alive = False
         self.busy = False
         self.free_at_ms = created_ms   # clock time its current work ends
@@ -301,6 +302,11 @@ class ExecutionEnvironment:
         spec["cgroup_procs"] = cgroup.procs_files if cgroup else []
         self.pid, self.channel = zygote.spawn(spec)
         self.alive = True
+
+    def end_init_burst(self):
+        """INIT is over: from now on the environment runs at its memory size's CPU share."""
+        if self.cgroup is not None and self.cpu_share is not None:
+            self.cgroup.set_cpu_share(self.cpu_share)
 
     def receive(self, kinds):
         """The next message from the process (a messages.Reply of one of `kinds`), or None

@@ -22,9 +22,10 @@ class DeadlineReached(BaseException):
 
 
 class EnvironmentTime:
-    def __init__(self, virtual=False, vcpus=1.0):
+    def __init__(self, virtual=False, vcpus=1.0, cpu_throttled=False):
         self.virtual = virtual
         self.vcpus = vcpus
+        self.cpu_throttled = cpu_throttled  # real clock: a cgroup holds the process to `vcpus`
         self.now_ms = 0.0
         self.deadline_ms = None
         self.declared_cpu_ms = 0.0
@@ -79,11 +80,14 @@ class EnvironmentTime:
             self.declared_cpu_ms += cpu_ms
             self.advance(cpu_wall_ms + io_ms)
             return
+        # One thread spins here. Under a cgroup it gets min(1, vcpus) of a CPU, so spinning
+        # that share of the wall time takes the wall time; without one it spins at a full
+        # CPU and sleeps the rest.
+        spin_ms = cpu_wall_ms * min(1.0, self.vcpus) if self.cpu_throttled else cpu_ms / threads
         start = _REAL["process_time"]()
-        while (_REAL["process_time"]() - start) * 1000.0 < cpu_ms / threads:
+        while (_REAL["process_time"]() - start) * 1000.0 < spin_ms:
             pass
-        throttled_ms = cpu_wall_ms - cpu_ms / threads
-        _REAL["sleep"](max(0.0, throttled_ms + io_ms) / 1000.0)
+        _REAL["sleep"](max(0.0, cpu_wall_ms - spin_ms + io_ms) / 1000.0)
 
     # -- patching the process ------------------------------------------------
     def install(self):

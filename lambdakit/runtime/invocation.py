@@ -53,6 +53,7 @@ class Invocation:
             self._retry_init_in_invoke(message, started)
         else:
             self.init_ms = self._end_init(message, watch, started, limits.INIT_TIMEOUT_S)
+        self.env.end_init_burst()
 
     def _run_init(self, timeout_s):
         """Wait for the environment's INIT (at most `timeout_s`): (message, watch, start)."""
@@ -69,7 +70,7 @@ class Invocation:
         self.init_report = self._init_report(self.init_ms, "init", "timeout")
         pool, env = self.service._pool, self.env
         env.close(graceful=False)
-        pool.spawn(env, self.version, self.arrival_ms + self.init_ms, init_timeout_s=self.config.timeout)
+        pool.spawn(env, self.version, self.arrival_ms + self.init_ms, retried_init_timeout_s=self.config.timeout)
         first_output, self.init_output = self.init_output, ""
         message, watch, started = self._run_init(self.config.timeout)
         self.reinit_ms = self._end_init(message, watch, started, self.config.timeout)

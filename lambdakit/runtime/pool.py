@@ -217,19 +217,28 @@ class EnvironmentPool:
                 env.freeze()
         return None
 
-    def spawn(self, env, version, arrival_ms, init_timeout_s=limits.INIT_TIMEOUT_S):
+    def spawn(self, env, version, arrival_ms, retried_init_timeout_s=None):
+        """Start `env`'s process for its INIT, within 10 s; or, with `retried_init_timeout_s`,
+        for an INIT Lambda retries inside the first invocation, under the function's timeout."""
         config = version.config
         env_dir = os.path.join(self.state_dir, "envs", env.id)
         if not self.namespaces:  # its /tmp is a directory here (and a tmpfs of its own otherwise)
             os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
         family = self._family(config)
         command = runtimes.command(family, config.handler) if family else None  # node missing: say so now
-        share = None if self.clock.virtual else vcpus(config.memory_size)
+        share = vcpus(config.memory_size)
+        # On-demand INIT runs at a full vCPU (modelled.init_vcpus); a retried INIT runs inside
+        # an invocation, and provisioned concurrency has no burst.
+        init_share = max(share, self.modelled.init_vcpus) \
+            if env.initialization_type == "on-demand" and retried_init_timeout_s is None else share
+        init_timeout_s = retried_init_timeout_s or limits.INIT_TIMEOUT_S
         layers = self.runtime.layers.spawn_spec(config, self.namespaces)
-        cgroup = self.cgroups.take(limits.PROCESSES_MAX, share, (config.memory_size, config.ephemeral_storage))
+        cgroup = self.cgroups.take(limits.PROCESSES_MAX, None if self.clock.virtual else init_share,
+                                   (config.memory_size, config.ephemeral_storage))
+        env.cpu_share = None if self.clock.virtual or cgroup is None else share
         spec = {
             "handler": config.handler, "virtual": self.clock.virtual,
-            "vcpus": vcpus(config.memory_size), "cpu_throttled": cgroup is not None and share is not None,
+            "vcpus": share, "init_vcpus": init_share, "cpu_throttled": env.cpu_share is not None,
             "now_ms": arrival_ms, "init_timeout_ms": init_timeout_s * 1000.0,
             "log_limit": LOG_CAPTURE_LIMIT, "log_format": config.log_format,
             "response_max_bytes": RESPONSE_MAX_BYTES,
