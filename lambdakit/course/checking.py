@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
-from ..layers import installed_layer
+from ..runtime.layers import installed_layer
 from ..runtime.service import Runtime
 from .exercises import fail
 

@@ -22,7 +22,7 @@ from ..core.errors import (InvalidParameterValueException, InvalidRequestContent
                            RequestEntityTooLargeException, ResourceConflictException, ResourceNotFoundException,
                            TooManyRequestsException)
 from ..core.modelled import DEFAULT as DEFAULT_MODELLED
-from ..layers import LayerStore, layer_arn
+from .layers import LayerStore, layer_arn
 from ..core.records import InvocationRecord
 from ..core.timers import Timers
 from . import logs, package, reaper, runtimes
@@ -287,7 +287,7 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
     # ----------------------------------------------------------------- layers
     def publish_layer_version(self, layer_name, content, *, description="", compatible_runtimes=(),
                               compatible_architectures=(), license_info=None):
-        """PublishLayerVersion. `content` is a directory, a .zip path or zip bytes: see lambdakit.layers."""
+        """PublishLayerVersion. `content` is a directory, a .zip path or zip bytes: see lambdakit.runtime.layers."""
         return self.layers.publish(layer_name, content, self._timestamp(), description=description,
                                    compatible_runtimes=compatible_runtimes,
                                    compatible_architectures=compatible_architectures,

@@ -10,7 +10,7 @@ import json
 import re
 
 from ...core.errors import InvalidParameterValueException, validation_error
-from ...layers import installed_layer
+from ..layers import installed_layer
 from ..functions import LATEST
 from ..result import InvocationResult
 from . import history

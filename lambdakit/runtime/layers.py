@@ -26,9 +26,9 @@ import threading
 import zipfile
 from dataclasses import dataclass
 
-from .core import limits
-from .core.errors import InvalidParameterValueException, ResourceNotFoundException, validation_error
-from .runtime import package
+from ..core import limits
+from ..core.errors import InvalidParameterValueException, ResourceNotFoundException, validation_error
+from . import package
 
 _NAME_RE = re.compile(r"[a-zA-Z0-9-_]{1,140}")
 _VERSION_ARN_RE = re.compile(
