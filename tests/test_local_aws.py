@@ -424,6 +424,69 @@ def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(virtual, aws):
     assert "stopped a recursive loop" in str(loop)
 
 
+LOOPING_COPIER = '''
+import boto3, urllib.parse
+s3 = boto3.client("s3")
+def lambda_handler(event, context):
+    key = urllib.parse.unquote_plus(event["Records"][0]["s3"]["object"]["key"])
+    s3.put_object(Bucket="loop", Key="again/" + key, Body=b"1")
+'''
+
+
+def test_a_stopped_loop_event_lands_in_the_dlq_and_on_failure_destination(virtual, aws):
+    """Lambda "will stop the next invocation and send the event to a Dead-Letter Queue or
+    on-failure destination, if configured" (AWS's loop detection notice): both get it, in the
+    local SQS, with the fields AWS sends a failed asynchronous event's."""
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="loop-dlq")["QueueUrl"]
+    failures_url = sqs.create_queue(QueueName="loop-failures")["QueueUrl"]
+    arn = "arn:aws:sqs:us-east-1:123456789012:"
+    aws.client("s3").create_bucket(Bucket="loop")
+    virtual.create_function("copier", LOOPING_COPIER, timeout=30,
+                            dead_letter_config={"TargetArn": arn + "loop-dlq"})
+    virtual.put_function_event_invoke_config("copier", on_failure=arn + "loop-failures")
+    aws.add_s3_trigger("loop", "copier")
+
+    aws.client("s3").put_object(Bucket="loop", Key="a.txt", Body=b"1")
+    deliveries = aws.settle()
+    virtual.settle()
+
+    assert len(virtual.records) == LOOP_LIMIT  # the stopped event never ran, and costs nothing
+    stopped = deliveries[-1]
+    assert (stopped.dropped, stopped.chain_count) == ("RecursiveLoop", LOOP_LIMIT + 1)
+    outcome = virtual.async_outcome(stopped.request_id)
+    assert (outcome.condition, outcome.invocations, outcome.destinations) == (
+        "RetriesExhausted", 0, ("on_failure", "dead_letter_queue"))
+
+    [letter] = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(letter["Body"]) == stopped.event
+    attributes = {name: value["StringValue"] for name, value in letter["MessageAttributes"].items()}
+    assert attributes == {
+        "RequestID": stopped.request_id, "ErrorCode": "400",
+        "ErrorMessage": "Lambda has detected your function being invoked in a recursive loop with other "
+                        "Amazon Web Services resources and stopped your function's invocation."}
+
+    [failure] = sqs.receive_message(QueueUrl=failures_url)["Messages"]
+    record = json.loads(failure["Body"])
+    assert record["requestContext"] == {
+        "requestId": stopped.request_id, "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:copier:$LATEST",
+        "condition": "RetriesExhausted", "approximateInvokeCount": 0}
+    assert record["requestPayload"] == stopped.event
+    assert "responseContext" not in record and record["version"] == "1.0"
+
+
+def test_a_stopped_loop_event_without_a_dlq_or_destination_is_only_dropped(virtual, aws):
+    aws.client("s3").create_bucket(Bucket="loop")
+    virtual.create_function("copier", LOOPING_COPIER, timeout=30)
+    aws.add_s3_trigger("loop", "copier")
+    aws.client("s3").put_object(Bucket="loop", Key="a.txt", Body=b"1")
+    stopped = aws.settle()[-1]
+    virtual.settle()
+    assert stopped.dropped == "RecursiveLoop"
+    assert virtual.async_outcome(stopped.request_id).destinations == ()
+    assert virtual.async_deliveries == []
+
+
 def test_each_upload_starts_its_own_chain(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="copies")

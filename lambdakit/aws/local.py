@@ -4,7 +4,8 @@ Handler environments (and, unless told otherwise, the kernel) get AWS_ENDPOINT_U
 dummy credentials, so unmodified boto3 code talks to moto: S3, DynamoDB, SQS, SNS,
 CloudWatch, EC2 and the rest of moto's services. S3 notifications whose destination is a
 Lambda function invoke the runtime's function asynchronously with the event S3 sends, and
-a chain of such invocations is stopped after 16, as Lambda's loop detection does.
+a chain of such invocations is stopped after 16, as Lambda's loop detection does (the stopped
+event goes to the function's DLQ or on-failure destination, if it has one).
 """
 
 import json
@@ -161,7 +162,10 @@ class LocalAws:
             with self._lock:
                 self.loops.append(loop)
             log.warning("%s", loop)
-            self._record(S3Delivery(**delivery, dropped="RecursiveLoop"))
+            # Lambda accepts the event and stops it: it goes to the DLQ / on-failure destination.
+            request_id = self.runtime.stop_recursive_event(
+                function, json.dumps(event).encode(), now_ms, qualifier=qualifier, trace_id=notice.trace)
+            self._record(S3Delivery(**delivery, request_id=request_id, dropped="RecursiveLoop"))
             return
         with self._lock:
             self._sequence += 1

@@ -39,13 +39,14 @@ class S3Delivery:
     at_ms: float
     request_id: str | None = None
     chain_count: int = 1                # invocations of the function in this chain, this one included
-    dropped: str | None = None          # "RecursiveLoop", or the error that stopped the invoke
+    dropped: str | None = None          # "RecursiveLoop" (request_id: the stopped event's), or the error
 
 
 @dataclass(frozen=True)
 class RecursiveLoop:
-    """An event Lambda dropped because its chain of requests had already invoked the function
-    LOOP_LIMIT times (AWS reports it with the RecursiveInvocationsDropped metric and a notice)."""
+    """An event Lambda stopped because its chain of requests had already invoked the function
+    LOOP_LIMIT times. "Dropped" is AWS's word (the RecursiveInvocationsDropped metric); AWS also
+    sends a notice, and the event to the function's DLQ or on-failure destination, if it has one."""
     function: str
     bucket: str
     key: str

@@ -50,6 +50,11 @@ ProvisionedConcurrencyConfigNotFoundException = _error(
 CodeStorageExceededException = _error(
     "CodeStorageExceededException", 400, "Code storage limit exceeded.")
 ServiceException = _error("ServiceException", 500, "The Lambda service had an internal error.")
+RecursiveInvocationException = _error(
+    "RecursiveInvocationException", 400, "Lambda stopped an invocation that was part of a recursive loop.")
+# botocore's model documents RecursiveInvocationException (400) with this text.
+RECURSIVE_INVOCATION_MESSAGE = ("Lambda has detected your function being invoked in a recursive loop with "
+                                "other Amazon Web Services resources and stopped your function's invocation.")
 
 
 def validation_error(value, member, constraint):

@@ -2,7 +2,7 @@
 attempts, and the event invoke configuration (retries, maximum age, destinations) per
 function, version or alias. The queue and its retries live in asyncq.py."""
 
-from ..core.errors import LambdaError
+from ..core.errors import RECURSIVE_INVOCATION_MESSAGE, LambdaError, RecursiveInvocationException
 from . import eventconfig
 from .asyncq import QueuedEvent
 from .functions import LATEST, split_name
@@ -20,6 +20,15 @@ class AsyncInvocation:
                 self.timers.add(self._asyncq)
         self._asyncq.accept(QueuedEvent(request_id, name, qualifier, body, at_ms, trace_id))
         return InvocationResult(202, b"", request_id, None, None, "")
+
+    def stop_recursive_event(self, name, body, at_ms, *, qualifier=None, trace_id=None):
+        """An Event invocation that recursive loop detection stopped (lambdakit.aws.loops): it
+        is accepted and never run; it goes to the function's DLQ or on-failure destination, if
+        configured, as AWS sends it. Returns its request id."""
+        request_id = self.clock.request_id()
+        event = QueuedEvent(request_id, name, qualifier, body, at_ms, trace_id)
+        self._asyncq.stop(event, RecursiveInvocationException(RECURSIVE_INVOCATION_MESSAGE))
+        return request_id
 
     def _run_event_attempt(self, event, arrival_ms):
         """One attempt of a queued event, resolved afresh (an alias may have moved)."""

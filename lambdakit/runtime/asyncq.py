@@ -10,6 +10,11 @@ function's reserved concurrency is 0 goes to the DLQ / on-failure destination at
 without retries. Which condition its record carries is not documented; lambdakit says
 RetriesExhausted (ZERO_RESERVED_CONDITION) and approximateInvokeCount 0.
 
+And one from recursive loop detection: an event it stops is never attempted; AWS "will stop the
+next invocation and send the event to a Dead-Letter Queue or on-failure destination, if
+configured" (AWS's loop detection notice, June 2023; lambda-facts §8, §13). `stop` ends it so,
+with RetriesExhausted (RECURSIVE_LOOP_CONDITION, undocumented too) and approximateInvokeCount 0.
+
 The queue is a lambdakit.core.timers driver (`due_ms`, `step`):
 
 - Real clock: each attempt runs in a thread of its own, so a slow handler never holds up
@@ -36,6 +41,7 @@ from .destinations import Ending, deliver_ending
 log = logging.getLogger("lambdakit.asyncq")
 
 ZERO_RESERVED_CONDITION = RETRIES_EXHAUSTED
+RECURSIVE_LOOP_CONDITION = RETRIES_EXHAUSTED
 
 
 @dataclass
@@ -87,6 +93,11 @@ class AsyncQueue:
             self._run_due(self.clock.now_ms())
         else:
             self._wake_background()
+
+    def stop(self, event, refusal):
+        """End an accepted event without attempting it (loop detection stopped it): to the DLQ
+        and on-failure destination, like any failed event; `refusal` is the error why."""
+        self._end(event, RECURSIVE_LOOP_CONDITION, event.accepted_ms, refusal)
 
     def outcome(self, request_id):
         """How the event ended, or None while it is still in the queue."""
@@ -215,11 +226,11 @@ class AsyncQueue:
             return False
         return reserved.get("ReservedConcurrentExecutions") == 0
 
-    def _end(self, event, condition, at_ms):
+    def _end(self, event, condition, at_ms, refusal=None):
         version = event.last.executed_version if event.last else \
             self.runtime._executed_version(event.function, event.qualifier)
         ending = Ending(event.request_id, event.function, version, condition, event.invocations,
-                        event.body, event.last, at_ms)
+                        event.body, event.last, at_ms, refusal)
         config, dead_letter_target = self.runtime._event_settings(event.function, event.qualifier)
         try:
             deliveries = deliver_ending(self.runtime, ending, config.on_success, config.on_failure,

@@ -12,6 +12,8 @@ From the AWS Lambda Developer Guide, "Capturing records of Lambda asynchronous i
 - A dead-letter queue (SQS or SNS, set on the function) receives the event itself, with the
   message attributes RequestID (String), ErrorCode (Number, the HTTP status code) and
   ErrorMessage (String, the first 1 KB of the error message).
+- An event that recursive loop detection stopped goes to the same DLQ or on-failure destination
+  (asyncq.AsyncQueue.stop); its DLQ attributes carry RecursiveInvocationException's status and text.
 
 SQS, SNS and S3 targets are the local AWS services (moto) when `Runtime.local_aws()` is on,
 so a queue's consumer reads them with boto3; otherwise, and for EventBridge always, the
@@ -63,6 +65,7 @@ class Ending:
     request_payload: bytes    # the event
     response: object          # the last attempt's InvocationResult, None if no attempt ran
     at_ms: float
+    refusal: object = None    # the LambdaError that ended it unrun (loop detection), if one did
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ def dead_letter_attributes(ending):
     """The DLQ message's attributes: RequestID, ErrorCode (HTTP status), ErrorMessage."""
     if ending.response is not None:
         status, message = 200, _error_message(ending.response.payload)
+    elif ending.refusal is not None:  # loop detection stopped it: its error, as Lambda would answer it
+        status, message = ending.refusal.status, ending.refusal.message
     else:  # throttled until it was too old (or throttled with reserved concurrency 0)
         status, message = 429, "Rate Exceeded."
     message = message.encode()[:ERROR_MESSAGE_MAX_BYTES].decode("utf-8", "ignore")
