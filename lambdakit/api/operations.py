@@ -9,6 +9,7 @@ import json
 from urllib.parse import quote, unquote
 
 from ..core.errors import InvalidParameterValueException, InvalidRequestContentException, validation_error
+from ..runtime.response_stream import ResponseStream
 from . import eventstream
 from .wire import b64decode, b64encode, empty_response, json_response, Response
 
@@ -190,25 +191,39 @@ def invoke(runtime, request):
 
 
 def invoke_with_response_stream(runtime, request):
-    """The function's response as event-stream PayloadChunk events, then InvokeComplete."""
+    """The function's response as event-stream PayloadChunk events, each sent as the runtime
+    streams it (a function that does not stream sends its whole response as one), then
+    InvokeComplete with ErrorCode, ErrorDetails and LogResult as AWS fills them."""
     log_type = request.header("X-Amz-Log-Type")
-    result = runtime.invoke_with_response_stream(
-        request.params["FunctionName"], request.body,
-        invocation_type=request.header("X-Amz-Invocation-Type") or "RequestResponse",
-        qualifier=request.query.get("Qualifier"), log_type=log_type,
-        client_context=_client_context(request.header("X-Amz-Client-Context")))
-    headers = {"Content-Type": "application/vnd.amazon.eventstream",
-               "X-Amz-Executed-Version": result.executed_version or "$LATEST"}
-    if result.status_code != 200:  # DryRun
-        return Response(result.status_code, b"", headers, result.request_id)
-    complete = {}
-    if result.function_error:
-        complete = {"ErrorCode": result.error_type or "Unhandled", "ErrorDetails": result.payload.decode("utf-8", "replace")}
-    if log_type == "Tail":
-        complete["LogResult"] = b64encode(result.log_tail.encode())
-    chunks = b"" if result.function_error else eventstream.event("PayloadChunk", result.payload)
-    body = chunks + eventstream.event("InvokeComplete", json.dumps(complete).encode(), "application/json")
-    return Response(200, body, headers, result.request_id)
+    headers = {"Content-Type": "application/vnd.amazon.eventstream"}
+
+    def produce(send):
+        def started(_content_type):  # the head goes out with the first chunk: it needs these
+            headers.update({"x-amzn-RequestId": stream.request_id, "X-Amz-Executed-Version": stream.executed_version})
+
+        stream = ResponseStream(started, lambda data: send(eventstream.event("PayloadChunk", data)))
+        result = runtime.invoke_with_response_stream(
+            request.params["FunctionName"], request.body,
+            invocation_type=request.header("X-Amz-Invocation-Type") or "RequestResponse",
+            qualifier=request.query.get("Qualifier"), log_type=log_type,
+            client_context=_client_context(request.header("X-Amz-Client-Context")),
+            response_stream=stream)
+        headers.update({"x-amzn-RequestId": result.request_id,
+                        "X-Amz-Executed-Version": result.executed_version or "$LATEST"})
+        if result.status_code != 200:  # DryRun
+            return Response(result.status_code, b"", headers)
+        complete = {}
+        if result.function_error:
+            complete = {"ErrorCode": result.error_type or "Unhandled",
+                        "ErrorDetails": result.payload.decode("utf-8", "replace")}
+        elif not stream.started:  # a response that came whole: one chunk
+            send(eventstream.event("PayloadChunk", result.payload))
+        if log_type == "Tail":
+            complete["LogResult"] = b64encode(result.log_tail.encode())
+        send(eventstream.event("InvokeComplete", json.dumps(complete).encode(), "application/json"))
+        return None
+
+    return Response(200, b"", headers, produce=produce)
 
 
 def invoke_async(runtime, request):

@@ -12,7 +12,7 @@ from ..core.errors import InvalidRequestContentException, LambdaError, RequestEn
 from ..core.httpserver import HOST, BodyTooLarge, LoopbackServer, PooledHandler
 from .routes import dispatch, match, presigned
 from ..core.sigv4 import AccessDeniedException, check_signature
-from .wire import UnknownOperationException, error_response
+from .wire import UnknownOperationException, error_response, internal_error
 
 log = logging.getLogger("lambdakit.api")
 # AWS's own cap on a CreateFunction request: a 50 MB zip, base64-encoded, in JSON.
@@ -57,8 +57,37 @@ class _Handler(PooledHandler):
     def _reply(self, response, close=False):
         if close:
             self.close_connection = True
+        if response.produce is not None:
+            return self._stream(response)
         log.debug("%s %s -> %d", self.command, self.path, response.status)
         self.wfile.write(response.encode(close))
+
+    def _stream(self, response):
+        """A streamed reply: HTTP/1.1 chunks written as the producer makes them. A failure
+        before the first chunk is an ordinary error reply; after it, the connection is cut."""
+        sent = []
+
+        def write(data):
+            if not sent:
+                sent.append(True)
+                self.wfile.write(response.head())
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        try:
+            instead = response.produce(write)
+        except OSError:  # the client went away
+            self.close_connection = True
+            return
+        except LambdaError as error:
+            instead = error_response(error)
+        except Exception:
+            log.exception("lambdakit: %s %s failed inside the server", self.command, self.path)
+            instead = internal_error()
+        if sent and instead is not None:
+            self.close_connection = True
+        elif instead is not None:
+            self._reply(instead)
+        else:
+            self.wfile.write((b"" if sent else response.head()) + b"0\r\n\r\n")
 
     def send_error(self, code, message=None, explain=None):
         """http.server's own errors (bad request line, unknown method) in AWS's JSON shape."""

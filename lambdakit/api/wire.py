@@ -2,7 +2,9 @@
 
 Nothing here knows about functions or rules. A Request is what arrived; a Response is
 encoded into one buffer (status line, headers and body together), because a keep-alive
-connection that sends headers and body in two writes waits on Nagle + delayed ACK.
+connection that sends headers and body in two writes waits on Nagle + delayed ACK. A streamed
+Response (InvokeWithResponseStream) instead has a producer that writes its body in HTTP/1.1
+chunks as they come.
 """
 
 import base64
@@ -63,18 +65,28 @@ class Response:
     body: bytes = b""
     headers: dict = field(default_factory=dict)
     request_id: str | None = None   # the invocation's id for Invoke; a fresh one otherwise
+    # A streamed body: produce(write) calls write(bytes) per chunk as they come, the first
+    # call sending the head (so `headers`, x-amzn-RequestId included, may change until then).
+    # Until that first call it may raise a LambdaError, or return a Response to send instead.
+    produce: object = None
 
     def encode(self, close=False):
         """The whole HTTP/1.1 response as one bytes object."""
-        lines = [f"HTTP/1.1 {self.status} {_reason(self.status)}",
-                 f"Date: {formatdate(usegmt=True)}",
-                 f"x-amzn-RequestId: {self.request_id or new_request_id()}"]
+        if self.status == 204:  # a 204 carries no body and, per RFC 9110, no Content-Length
+            return self.head(close, None)
+        return self.head(close, f"Content-Length: {len(self.body)}") + self.body
+
+    def head(self, close=False, framing="Transfer-Encoding: chunked"):
+        """The status line and headers; `framing` says how the body is delimited."""
+        lines = [f"HTTP/1.1 {self.status} {_reason(self.status)}", f"Date: {formatdate(usegmt=True)}"]
+        if "x-amzn-RequestId" not in self.headers:
+            lines.append(f"x-amzn-RequestId: {self.request_id or new_request_id()}")
         if close:
             lines.append("Connection: close")
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
-        if self.status != 204:  # a 204 carries no body and, per RFC 9110, no Content-Length
-            lines.append(f"Content-Length: {len(self.body)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if self.status == 204 else self.body)
+        if framing:
+            lines.append(framing)
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _reason(status):

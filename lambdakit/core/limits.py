@@ -27,6 +27,12 @@ CODE_STORAGE_BYTES = 75 * 1024 ** 3  # functions and layers of a region (GetAcco
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024
 ASYNC_PAYLOAD_MAX_BYTES = 1 * 1024 * 1024
 INVOKE_ASYNC_MAX_BYTES = 256 * 1024  # the deprecated InvokeAsync keeps its old cap
+# Response streaming (docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html,
+# checked 2026-12): a streamed response may reach 200 MB (it was 20 MB until 2025); the first
+# 6 MB stream uncapped, the rest at most 2 MBps.
+STREAM_RESPONSE_MAX_BYTES = 200 * 1024 * 1024
+STREAM_UNCAPPED_BYTES = 6 * 1024 * 1024
+STREAM_BANDWIDTH_BYTES_PER_S = 2 * 1024 * 1024
 
 INIT_TIMEOUT_S = 10
 

@@ -324,7 +324,10 @@ class ExecutionEnvironment:
             self.kill()
             return None
 
-    def send(self, message, blob=b""):
+    def send(self, message, blob=b"", stream=None):
+        """Send the process a message. `stream` (a streaming invocation's ResponseStream) is
+        for runtimes that stream through the Runtime API; lambdakit's Python runtime, like AWS's
+        managed Python runtime, cannot stream, so its response always comes whole."""
         try:
             self.channel.send(message, blob)
             return True

@@ -43,7 +43,7 @@ class ForeignEnvironment(ExecutionEnvironment):
         self._out_lock = threading.Lock()
         self._eof = False
         self._cpu_mark_ms = 0.0
-        self.api = RuntimeApi(spec["response_max_bytes"], self._drain, self._processes)
+        self.api = RuntimeApi(spec["response_max_bytes"], self._drain, self._processes, paced=not self.virtual)
         spec["env"]["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         try:
             super().start(zygote, spec, cgroup)
@@ -101,12 +101,12 @@ class ForeignEnvironment(ExecutionEnvironment):
         return text
 
     # -- what the invocation code calls ----------------------------------------------------
-    def send(self, message, blob=b""):
+    def send(self, message, blob=b"", stream=None):
         if message[0] == "invoke":
             request = dict(message[1])
             if self.virtual:
                 request["virtual_now_ms"] = request["now_ms"]
-            self.api.offer(request, blob)
+            self.api.offer(request, blob, stream)
         return True  # "shutdown": the process is killed right after, as AWS does without extensions
 
     def receive(self, kinds):

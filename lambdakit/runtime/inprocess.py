@@ -215,7 +215,7 @@ class InProcessEnvironment(ExecutionEnvironment):
         if not self.runtime.init():
             self._exit(1)  # awslambdaric exits after reporting an INIT error
 
-    def send(self, message, blob=b""):
+    def send(self, message, blob=b"", stream=None):  # Python never streams (environment.send)
         if not self.alive:
             return False
         if message[0] == "invoke":

@@ -136,7 +136,16 @@ class Invocation:
         return init_ms
 
     # -- INVOKE ------------------------------------------------------------
-    def invoke(self, body, invoked_arn, client_context, trace_id=None):
+    def invoke(self, body, invoked_arn, client_context, trace_id=None, stream=None):
+        """INVOKE; a runtime that streams its response sends it to `stream` (a ResponseStream)
+        as it goes, and nothing more reaches the stream once the invocation is over."""
+        try:
+            self._invoke(body, invoked_arn, client_context, trace_id, stream)
+        finally:
+            if stream is not None:
+                stream.close()
+
+    def _invoke(self, body, invoked_arn, client_context, trace_id, stream):
         env, service = self.env, self.service
         start_ms = self.arrival_ms + self.init_ms
         reinit_ms = self.reinit_ms or 0.0  # the timeout counts from the start of the invoke phase
@@ -149,7 +158,9 @@ class Invocation:
                    "identity": None, "trace_id": trace_id or new_trace_id(self.request_id, start_ms)}
         started = time.monotonic()
         env.thaw()
-        sent = env.send(["invoke", request], body)
+        if stream is not None:
+            stream.begin(self.request_id, self.version.number)
+        sent = env.send(["invoke", request], body, stream)
         # Watched from after the send: a thread of a busy kernel may wait a long time for the
         # GIL, and that wait must not count against the function's timeout.
         watch = service._pool.watchdog.watch(env, budget_s, self.config.memory_size)

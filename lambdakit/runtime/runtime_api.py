@@ -8,6 +8,12 @@ AWS's awslambdaric) finds it at AWS_LAMBDA_RUNTIME_API and drives it as on AWS:
     POST /2018-06-01/runtime/invocation/{id}/error        a function error
     POST /2018-06-01/runtime/init/error                   INIT failed
 
+A /response with `Lambda-Runtime-Function-Response-Mode: streaming` (and a chunked body) is
+passed on piece by piece as it arrives, to the invocation's ResponseStream (response_stream.py)
+when the caller reads a stream, else gathered as a buffered response is; a mid-stream failure
+comes as the trailers `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body`
+(base64 of the error JSON), as AWS's Node.js runtime sends them (ResponseStream.js).
+
 The states, status codes and error bodies follow AWS's Runtime API emulator (the runtime's
 states Started, Ready, Running, InvocationResponse, InvocationErrorResponse, InitError):
 an id that is not the current invocation's is 400 InvalidRequestID, a call the state does
@@ -18,6 +24,8 @@ The service's half (foreign.py) offers an invocation and waits for its Outcome; 
 it refuses web pages (an Origin header, a foreign Host).
 """
 
+import base64
+import binascii
 import json
 import re
 import selectors
@@ -25,8 +33,10 @@ import socket
 import threading
 from typing import NamedTuple
 
+from ..core import limits
 from ..core.httpserver import LoopbackServer, PooledHandler
 from . import socket_owner
+from .response_stream import Pacer
 
 PREFIX = "/2018-06-01/runtime"
 STARTED, READY, RUNNING, INIT_ERROR = "Started", "Ready", "Running", "InitError"
@@ -39,6 +49,10 @@ ACCEPTED = b'{"status":"OK"}'
 # An oversize body up to this size is read (and dropped) before the 413, beyond it the
 # connection is closed.
 _DISCARD_MAX = 64 << 20
+RESPONSE_MODE = "Lambda-Runtime-Function-Response-Mode"
+ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body"
+_READ = 1 << 16
 
 
 class Outcome(NamedTuple):
@@ -73,16 +87,18 @@ def error_payload(body, header):
 class RuntimeApi:
     """The Runtime API of one environment and the hand-over between it and the service."""
 
-    def __init__(self, response_max_bytes, before_outcome=lambda: None, own_processes=None):
+    def __init__(self, response_max_bytes, before_outcome=lambda: None, own_processes=None, paced=True):
         self.response_max_bytes = response_max_bytes
+        self.paced = paced  # the bandwidth cap of streamed responses applies (real clock)
         # The environment's processes (a callable), when only they may connect: the port is on
         # the host's loopback, open to any process there, other functions' handlers included.
         self._own_processes = own_processes
         self._before_outcome = before_outcome  # the service reads what the runtime printed first
         self._cond = threading.Condition()
         self.state = STARTED
-        self._offered = None      # (request, event body) not yet taken by /next
+        self._offered = None      # (request, event body, stream) not yet taken by /next
         self._current = None      # request id handed out and not answered yet
+        self._stream = None       # the current invocation's ResponseStream, if its caller reads one
         self._outcomes = []
         self._ended = False
         handler = type("RuntimeApiHandler", (_Handler,), {"api": self})
@@ -93,10 +109,11 @@ class RuntimeApi:
         self._accepting.start()
 
     # -- the service's side -------------------------------------------------------------
-    def offer(self, request, body):
-        """Hand the runtime its next invocation (it takes it with /next)."""
+    def offer(self, request, body, stream=None):
+        """Hand the runtime its next invocation (it takes it with /next); a streamed response
+        goes to `stream` (a ResponseStream) as it arrives."""
         with self._cond:
-            self._offered = (request, body)
+            self._offered = (request, body, stream)
             self._cond.notify_all()
 
     def wait(self, timeout=None):
@@ -153,7 +170,7 @@ class RuntimeApi:
             self._cond.wait_for(lambda: self._offered is not None or self._ended)
             if self._offered is None:
                 return None
-            (request, body), self._offered = self._offered, None
+            (request, body, self._stream), self._offered = self._offered, None
             self.state, self._current = RUNNING, request["request_id"]
             return request, body
 
@@ -172,6 +189,19 @@ class RuntimeApi:
             else:
                 self._publish(Outcome("error", error_payload(body, error_header)))
             return None
+
+    def begin_stream(self, request_id, content_type):
+        """A streaming /response begins: (error, None) if the call is out of order, else
+        (None, the ResponseStream or None when the caller reads no stream)."""
+        with self._cond:
+            if request_id != self._current:
+                return (400, "InvalidRequestID", "Invalid request ID"), None
+            if self.state != RUNNING:
+                return _transition_error(self.state, RESPONSE), None
+            stream = self._stream
+        if stream is not None:
+            stream.start(content_type)
+        return None, stream
 
     def init_error(self, body, error_header):
         with self._cond:
@@ -266,6 +296,8 @@ class _Handler(PooledHandler):
         if match is None:
             return self._not_found()
         request_id, kind = match.groups()
+        if kind == "response" and self.headers.get(RESPONSE_MODE, "").lower() == "streaming":
+            return self._streamed(request_id)
         limit = self.api.response_max_bytes if kind == "response" else None
         body = self._body(limit)
         if body is None:
@@ -278,6 +310,77 @@ class _Handler(PooledHandler):
                                f"Exceeded maximum allowed payload size ({limit} bytes).")
         self._accepted(self.api.answer(request_id, kind, body,
                                        self.headers.get("Lambda-Runtime-Function-Error-Type")))
+
+    def _streamed(self, request_id):
+        """A streaming /response: each piece goes on as it arrives (to the caller's stream, or
+        into a buffered response of at most the usual 6 MB when nobody reads a stream)."""
+        refused, stream = self.api.begin_stream(
+            request_id, self.headers.get("Content-Type") or "application/octet-stream")
+        if refused:
+            self.close_connection = True
+            return self._error(*refused)
+        limit = limits.STREAM_RESPONSE_MAX_BYTES if stream is not None else self.api.response_max_bytes
+        pacer, kept, size = Pacer(self.api.paced and stream is not None), [], 0
+        trailers = {}
+        try:
+            for piece in self._pieces(trailers):
+                size += len(piece)
+                if size > limit:
+                    break
+                if stream is None:
+                    kept.append(piece)
+                else:
+                    stream.write(piece)
+                    pacer.sent(len(piece))
+        except (ValueError, OSError):  # the runtime's body broke off: no answer from it
+            self.close_connection = True
+            return self._error(400, "TruncatedHTTPRequest", "HTTP request detected as truncated")
+        if size > limit:
+            self.close_connection = True
+            if stream is None:
+                self.api.answer(request_id, "too_large", b"")
+            else:
+                self.api.answer(request_id, "error", json.dumps({
+                    "errorMessage": f"Response payload size exceeded maximum allowed payload size ({limit} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge"}).encode())
+            return self._error(413, "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({limit} bytes).")
+        error_type = trailers.get(ERROR_TYPE_HEADER.lower())
+        if error_type is not None:
+            refused = self.api.answer(request_id, "error", _trailer_body(trailers.get(ERROR_BODY_TRAILER.lower())),
+                                      error_type)
+        else:
+            refused = self.api.answer(request_id, "response", b"".join(kept))
+        self._accepted(refused)
+
+    def _pieces(self, trailers):
+        """The request body, piece by piece as it arrives; a chunked body's trailers go into
+        `trailers` at its end. ValueError when the framing breaks off."""
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise ValueError("bad Content-Length") from None
+            while length > 0:
+                piece = self.rfile.read1(min(length, _READ))
+                if not piece:
+                    raise ValueError("truncated")
+                length -= len(piece)
+                yield piece
+            return
+        while True:
+            line = self.rfile.readline(1024)
+            size = int(line.split(b";")[0].strip(), 16)  # ValueError on a broken or closed stream
+            if size == 0:
+                trailers.update(_read_trailers(self.rfile))
+                return
+            while size > 0:
+                piece = self.rfile.read1(min(size, _READ))
+                if not piece:
+                    raise ValueError("truncated")
+                size -= len(piece)
+                yield piece
+            if self.rfile.readline(8) not in (b"\r\n", b"\n"):
+                raise ValueError("no chunk end")
 
     def _refused(self):
         why = self.refusal()
@@ -324,8 +427,7 @@ class _Handler(PooledHandler):
                 self._error(400, "TruncatedHTTPRequest", "HTTP request detected as truncated")
                 return None
             if chunk == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
+                _read_trailers(self.rfile)
                 return b"".join(parts)
             size += chunk
             if limit is not None and size > limit:
@@ -359,3 +461,24 @@ class _Handler(PooledHandler):
 
 
 _TOO_LARGE = object()
+
+
+def _read_trailers(rfile, max_lines=32):
+    """The trailer fields after a chunked body's last chunk, by lower-case name."""
+    trailers = {}
+    for _ in range(max_lines):
+        line = rfile.readline(8192)
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        trailers[name.strip().lower()] = value.strip()
+    return trailers
+
+
+def _trailer_body(value):
+    """The error JSON of a Lambda-Runtime-Function-Error-Body trailer (base64), or b"" when
+    there is none or it is not base64 (the error is then built from its type)."""
+    try:
+        return base64.b64decode(value or "", validate=True)
+    except (binascii.Error, ValueError):
+        return b""

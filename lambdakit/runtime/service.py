@@ -390,13 +390,15 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
 
     # ---------------------------------------------------------------- invoke
     def invoke(self, function_name, payload=None, invocation_type="RequestResponse", qualifier=None,
-               log_type=None, client_context=None, trace_id=None, durable_execution_name=None):
+               log_type=None, client_context=None, trace_id=None, durable_execution_name=None, *,
+               response_stream=None):
         """Invoke: run the function and return an InvocationResult (sync), or queue it (Event).
         A durable function's invocation starts a durable execution (lambdakit.runtime.durable),
         named `durable_execution_name` (idempotent) or by the service.
 
         `trace_id` is the X-Ray header a triggering service passes on (its Lineage counts a
         chain of invocations, which is how recursive loops are detected); None starts a new trace.
+        `response_stream` (InvokeWithResponseStream's) receives a streamed response as it comes.
         """
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueException(
@@ -431,18 +433,24 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
         if invocation_type == "Event":
             return self._accept_event(name, qualifier, body, self.clock.now_ms(), trace_id)
         return self._invoke_sync(function, version, invoked_arn, body, client_context, trace_id=trace_id,
-                                 qualifier=qualifier)
+                                 qualifier=qualifier, stream=response_stream)
 
     def invoke_with_response_stream(self, function_name, payload=None, invocation_type="RequestResponse",
-                                    qualifier=None, log_type=None, client_context=None):
-        """InvokeWithResponseStream. Python handlers return their response whole (AWS streams only
-        from runtimes with a streaming API), so the stream carries it as one chunk: the result is
-        Invoke's. Event is not a streaming invocation type."""
+                                    qualifier=None, log_type=None, client_context=None, response_stream=None):
+        """InvokeWithResponseStream. A runtime that streams (a Node.js handler wrapped in
+        `awslambda.streamifyResponse`, a custom runtime posting a streaming /response) sends its
+        response to `response_stream` (a lambdakit.runtime.response_stream.ResponseStream, e.g.
+        a CollectedStream) piece by piece as it runs; then the result is Invoke's, with the
+        payload empty. Python handlers return their response whole (AWS's managed Python runtime
+        cannot stream), so nothing reaches the stream and the payload is the whole response.
+        Without a stream a streamed response is gathered into the payload (at most 6 MB).
+        Event is not a streaming invocation type."""
         if invocation_type not in ("RequestResponse", "DryRun"):
             raise InvalidParameterValueException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to "
                 "satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]")
-        return self.invoke(function_name, payload, invocation_type, qualifier, log_type, client_context)
+        return self.invoke(function_name, payload, invocation_type, qualifier, log_type, client_context,
+                           response_stream=response_stream)
 
     def invoke_async(self, function_name, payload=None):
         """InvokeAsync (deprecated, still served): an Event invocation of at most 256 KB; {"Status": 202}."""
@@ -474,7 +482,7 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
 
     def _invoke_sync(self, function, version, invoked_arn, body, client_context,
                      request_id=None, invocation_type="RequestResponse", arrival_ms=None, trace_id=None,
-                     qualifier=None, attempt=1):
+                     qualifier=None, attempt=1, stream=None):
         request_id = request_id or self.clock.request_id()
         arrival_ms = self.clock.now_ms() if arrival_ms is None else arrival_ms
         try:
@@ -494,7 +502,7 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
                 self._pool.spawn(env, version, arrival_ms)
                 run.init()
             if run.init_error is None:
-                run.invoke(body, invoked_arn, client_context, trace_id)
+                run.invoke(body, invoked_arn, client_context, trace_id, stream)
         except BaseException:
             self._pool.release(env, arrival_ms, False, slot)
             raise

@@ -103,6 +103,127 @@ class RuntimeError extends Error {
   }
 }
 
+// -- response streaming: the `awslambda` global RIC offers (UserFunction.js, ResponseStream.js,
+// HttpResponseStream.js): a handler wrapped in streamifyResponse writes to a stream that is the
+// body of a /response in the Runtime API's streaming mode, sent in HTTP chunks as it is written.
+const HANDLER_STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HANDLER_HIGHWATERMARK = Symbol.for("aws.lambda.runtime.handler.streaming.highWaterMark");
+const STREAM_RESPONSE = "response";
+const ERROR_TYPE_TRAILER = "Lambda-Runtime-Function-Error-Type";
+const ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body";
+
+class HttpResponseStream {
+  // A function URL's status, headers and cookies: a JSON prelude and 8 NUL bytes before the body.
+  static from(underlyingStream, prelude) {
+    underlyingStream.setContentType("application/vnd.awslambda.http-integration-response");
+    const metadataPrelude = JSON.stringify(prelude);
+    underlyingStream._onBeforeFirstWrite = (write) => {
+      write(metadataPrelude);
+      write(new Uint8Array(8));
+    };
+    return underlyingStream;
+  }
+}
+
+if (!["1", "true"].includes(process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA)) {
+  globalThis.awslambda = {
+    HttpResponseStream,
+    streamifyResponse: (handler, options) => {
+      handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+      if (typeof options?.highWaterMark === "number") {
+        handler[HANDLER_HIGHWATERMARK] = Number.parseInt(options.highWaterMark, 10);
+      }
+      return handler;
+    },
+  };
+}
+
+// The handler's stream: the request itself, showing only what RIC's writableStreamOnly() shows.
+function writableOnly(inner) {
+  const methods = ["cork", "destroy", "end", "uncork", "write", "addListener", "emit", "eventNames",
+    "getMaxListeners", "listenerCount", "listeners", "off", "on", "once", "prependListener",
+    "prependOnceListener", "rawListeners", "removeAllListeners", "removeListener", "setMaxListeners",
+    "setContentType"];
+  const stream = Object.fromEntries(methods.map((m) => [m, inner[m].bind(inner)]));
+  for (const prop of ["destroyed", "writable", "_onBeforeFirstWrite"]) {
+    Object.defineProperty(stream, prop, { get: () => inner[prop], set: (v) => { inner[prop] = v; } });
+  }
+  for (const prop of ["writableFinished", "writableObjectMode", "writableBuffer", "writableEnded",
+    "writableNeedDrain", "writableHighWaterMark", "writableCorked", "writableLength"]) {
+    Object.defineProperty(stream, prop, { get: () => inner[prop] });
+  }
+  return stream;
+}
+
+function createResponseStream(requestId, highWaterMark) {
+  const [host, port] = API.split(":");
+  const request = http.request({
+    host, port, method: "POST", path: `/2018-06-01/runtime/invocation/${requestId}/response`,
+    agent: new http.Agent({ keepAlive: false }), highWaterMark,
+    headers: {
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      Trailer: [ERROR_TYPE_TRAILER, ERROR_BODY_TRAILER],
+      "Content-Type": "application/octet-stream",
+    },
+  });
+  const done = new Promise((resolve, reject) => {
+    request.on("response", (response) => {
+      response.resume();
+      response.on("end", resolve);
+      response.on("aborted", reject);
+    });
+    request.on("error", reject);
+  });
+  let written = false;
+  request.setContentType = (contentType) => {
+    if (written) throw new RuntimeError("Runtime.InvalidStreamingOperation", "Cannot set content-type, too late.");
+    request.setHeader("Content-Type", contentType);
+  };
+  const write = request.write.bind(request);
+  request.write = function (chunk, encoding, callback) {
+    if (typeof chunk !== "string" && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array) {
+      chunk = JSON.stringify(chunk);
+    }
+    if (!written && typeof this._onBeforeFirstWrite === "function") this._onBeforeFirstWrite((c) => write(c));
+    written = true;
+    return write(chunk, encoding, callback);
+  };
+  const fail = (error) => new Promise((resolve) => {
+    request.addTrailers({
+      [ERROR_TYPE_TRAILER]: error.errorType,
+      [ERROR_BODY_TRAILER]: Buffer.from(JSON.stringify(error)).toString("base64"),
+    });
+    request.end(resolve);
+  });
+  return { stream: writableOnly(request), done, fail };
+}
+
+async function invokeStreaming(handler, event, headers) {
+  const { stream, done, fail } = createResponseStream(headers["lambda-runtime-aws-request-id"],
+    handler[HANDLER_HIGHWATERMARK]);
+  done.catch(() => {}); // awaited below; a refused stream must not count as an unhandled rejection
+  const context = makeContext(headers, () => {});
+  for (const legacy of ["done", "succeed", "fail"]) delete context[legacy]; // RIC's StreamingContext has none
+  const failWith = (error) => {
+    const formatted = formatError(error);
+    logError("Invoke Error", formatted);
+    return fail(formatted);
+  };
+  try {
+    const returned = handler(event, stream, context);
+    if (!returned || typeof returned.then !== "function") {
+      await failWith("Streaming does not support non-async handlers.");
+    } else if ((await returned) !== undefined) {
+      console.warn("Streaming handlers ignore return values.");
+    }
+    if (!stream.writableFinished && !stream.writableEnded) await failWith("Response stream is not finished.");
+  } catch (error) {
+    if (!stream.writableEnded) await failWith(error);
+    else logError("Invoke Error", formatError(error));
+  }
+  await done.catch(() => {});
+}
+
 // -- INIT: find the handler as RIC does --------------------------------------------------------
 async function loadHandler(handlerString) {
   const match = handlerString.match(/^([^.]*)\.(.*)$/);
@@ -141,7 +262,10 @@ async function loadHandler(handlerString) {
   if (typeof handler !== "function") {
     throw new RuntimeError("Runtime.HandlerNotFound", `${handlerString} is not a function`);
   }
-  if (CALLBACKS_REMOVED && handler.length >= 3) {
+  if (![undefined, null, false, STREAM_RESPONSE].includes(handler[HANDLER_STREAMING])) {
+    throw new RuntimeError("Runtime.MalformedStreamingHandler", "Only response streaming is supported.");
+  }
+  if (CALLBACKS_REMOVED && handler.length >= 3 && handler[HANDLER_STREAMING] !== STREAM_RESPONSE) {
     throw new RuntimeError("Runtime.CallbackHandlerDeprecated",
       "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. " +
       "You need to modify this function to use a supported handler signature to use Node.js 24 or later. " +
@@ -252,6 +376,11 @@ async function main() {
     if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
     else delete process.env._X_AMZN_TRACE_ID;
     currentRequestId = current = requestId;
+    if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) {
+      await invokeStreaming(handler, JSON.parse(next.body || "null"), next.headers);
+      current = null;
+      continue;
+    }
     let outcome;
     try {
       outcome = await invoke(handler, JSON.parse(next.body || "null"), next.headers);
