@@ -2,7 +2,9 @@
 
 Handler environments (and, unless told otherwise, the kernel) get AWS_ENDPOINT_URL and
 dummy credentials, so unmodified boto3 code talks to moto: S3, DynamoDB, SQS, SNS,
-CloudWatch, EC2 and the rest of moto's services. S3 notifications whose destination is a
+CloudWatch, EC2 and the rest of moto's services. Records put into Kinesis streams and
+DynamoDB tables' streams are copied to the runtime's event source mappings. S3
+notifications whose destination is a
 Lambda function invoke the runtime's function asynchronously with the event S3 sends, and
 a chain of such invocations is stopped after 16, as Lambda's loop detection does (the stopped
 event goes to the function's DLQ or on-failure destination, if it has one).
@@ -134,6 +136,9 @@ class LocalAws:
             return {"missing": [arn for arn in message["arns"] if not self._function_exists(arn)]}
         if message["op"] == "s3":
             self._deliver(S3Notice.from_message(message))
+            return {"ok": True}
+        if message["op"] == "stream":
+            self.runtime.event_sources.copy_record(message)
             return {"ok": True}
         return {"error": f"unknown operation {message['op']!r}"}
 

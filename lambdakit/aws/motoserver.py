@@ -1,16 +1,19 @@
 """The process behind lambdakit.aws: moto's AWS services over HTTP on 127.0.0.1, with the
 S3 notifications meant for Lambda functions handed to lambdakit instead of moto's own
-Lambda backend.
+Lambda backend, and every record put into a Kinesis stream or a DynamoDB table's stream
+copied to lambdakit, whose event source mappings read it from there (on the runtime's clock).
 
 Run as `python -m lambdakit.aws.motoserver CHANNEL_FD LIFELINE_FD PORT`. The channel is a
 socket to the service, one JSON object per line: this process says `ready` once, and asks
-`validate` (does a notification's function exist?) and `s3` (an object event matched a
-Lambda notification), each answered before the S3 request that caused it returns. That
+`validate` (does a notification's function exist?), `s3` (an object event matched a
+Lambda notification) and `stream` (a record was added to a stream), each answered before
+the request that caused it returns. That
 order is what lets the service know of every triggered invocation by the time the client's
 PUT or DELETE has returned. The process exits when the lifeline pipe closes, so a dead
 kernel leaves no server behind.
 """
 
+import base64
 import json
 import logging
 import os
@@ -83,6 +86,38 @@ def install_hooks(channel):
     notifications._invoke_awslambda = lambda *args: None  # Lambda targets are lambdakit's
     notifications.send_event = send_event
     FakeBucket.set_notification_configuration = set_notification_configuration
+    _copy_stream_records(channel)
+
+
+def _copy_stream_records(channel):
+    """Tell lambdakit of each record a Kinesis stream or a DynamoDB stream stores, before the
+    PutRecord(s) or item write returns, so a mapping made at any time finds every record."""
+    from moto.dynamodb.models.table import StreamShard
+    from moto.kinesis.models import Stream
+
+    original_put_record = Stream.put_record
+    original_add = StreamShard.add
+
+    def put_record(stream, partition_key, explicit_hash_key, data):
+        sequence, shard_id = original_put_record(stream, partition_key, explicit_hash_key, data)
+        channel.ask({"op": "stream", "kind": "kinesis", "arn": stream.arn, "name": stream.stream_name,
+                     "shards": list(stream.shards), "retention_hours": stream.retention_period_hours,
+                     "shard_id": shard_id, "sequence": sequence, "partition_key": partition_key,
+                     "data": base64.b64encode(data).decode()})
+        return sequence, shard_id
+
+    def add(shard, old, new):
+        original_add(shard, old, new)
+        table, change = shard.table, shard.items[-1].to_json()["dynamodb"]
+        channel.ask({"op": "stream", "kind": "dynamodb", "name": table.name,
+                     "arn": f"{table.table_arn}/stream/{table.latest_stream_label}",
+                     "shards": [shard.id], "shard_id": shard.id, "sequence": change["SequenceNumber"],
+                     "view_type": change["StreamViewType"], "keys": change["Keys"],
+                     "old": None if old is None else old.to_json()["Attributes"],
+                     "new": None if new is None else new.to_json()["Attributes"]})
+
+    Stream.put_record = put_record
+    StreamShard.add = add
 
 
 def _lower_filter_names(entry):

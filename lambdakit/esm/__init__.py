@@ -1,5 +1,6 @@
 """Event source mappings: Lambda's pollers for SQS queues (in local AWS) and for Kinesis and
-DynamoDB streams (modelled in the kernel), on the real or the virtual clock.
+DynamoDB streams (modelled in the kernel: made there, or copied record by record from the
+streams of local AWS), on the real or the virtual clock.
 
     aws = rt.local_aws()
     queue = aws.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]

@@ -1,17 +1,22 @@
 """The event source mappings of one Runtime: create, get, list, update, delete, and the
 pollers that run them (on the runtime's Timers, so on either clock)."""
 
+import base64
 import json
 import threading
 import uuid as uuidlib
 
+from botocore.exceptions import ClientError
+
 from ..core.config import function_arn
 from ..core.errors import (InvalidParameterValueException, ResourceConflictException,
                       ResourceNotFoundException, validation_error)
+from ..events.dynamodb import record_of_images
+from ..events.kinesis import kinesis_record
 from ..runtime.functions import split_name
 from .mapping import SQS, changes_from_settings, describe, from_settings, source_kind_of_destination
 from .sqs import SqsPoller
-from .streams import LocalStream, StreamPoller, dynamodb_stream_arn, kinesis_arn
+from .streams import RETENTION_DEFAULT_S, LocalStream, StreamPoller, dynamodb_stream_arn, kinesis_arn
 
 _UUID_LENGTH = 36
 
@@ -73,6 +78,47 @@ class EventSources:
     def streams(self):
         with self._lock:
             return list(self._streams.values())
+
+    def copy_record(self, message):
+        """A record local AWS stored in a Kinesis stream or a DynamoDB table's stream (a `stream`
+        message of lambdakit.aws.motoserver), copied into that stream's LocalStream."""
+        stream = self._copy_of(message["kind"], message["arn"], message["name"], message["shards"],
+                               message.get("retention_hours", RETENTION_DEFAULT_S // 3600))
+        if message["kind"] == "kinesis":
+            def build(sequence, arrival):
+                return kinesis_record(base64.b64decode(message["data"]), message["partition_key"], sequence,
+                                      arrival, stream=stream.name, shard_id=message["shard_id"])
+            partition_key = message["partition_key"]
+        else:
+            def build(sequence, arrival):
+                return record_of_images(message["keys"], message["old"], message["new"], sequence, int(arrival),
+                                        table=stream.name, view_type=message["view_type"], stream_arn=stream.arn)
+            partition_key = json.dumps(message["keys"], sort_keys=True)
+        stream.add_copy(message["shard_id"], message["sequence"], partition_key, build)
+
+    def _copy_of(self, kind, arn, name, shard_ids, retention_hours):
+        with self._lock:
+            stream = self._streams.get(arn)
+            if stream is None:
+                stream = self._streams[arn] = LocalStream(self.runtime.clock, kind, name, arn, len(shard_ids),
+                                                          retention_hours * 3600, shard_ids=shard_ids)
+            return stream
+
+    def _stream_in_local_aws(self, arn, kind):
+        """The copy of a stream local AWS holds (made now if no record has arrived yet), or None."""
+        aws = self.runtime.local_aws_if_running()
+        if aws is None:
+            return None
+        try:
+            if kind == "kinesis":
+                found = aws.client("kinesis").describe_stream(StreamARN=arn)["StreamDescription"]
+                return self._copy_of(kind, arn, found["StreamName"], [s["ShardId"] for s in found["Shards"]],
+                                     found["RetentionPeriodHours"])
+            found = aws.client("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]
+            return self._copy_of(kind, arn, found["TableName"], [s["ShardId"] for s in found["Shards"]],
+                                 RETENTION_DEFAULT_S // 3600)
+        except ClientError:
+            return None
 
     # ------------------------------------------------------------------- API
     def create(self, function_name, event_source_arn, settings):
@@ -176,11 +222,12 @@ class EventSources:
         config = found.config
         if config.kind == SQS:
             return SqsPoller(found, self.runtime)
-        stream = self._streams.get(config.event_source_arn)
+        stream = self._streams.get(config.event_source_arn) or \
+            self._stream_in_local_aws(config.event_source_arn, config.kind)
         if stream is None:
-            raise InvalidParameterValueException(
-                f"Stream not found: {config.event_source_arn}. lambdakit reads the streams made with "
-                "Runtime.kinesis_stream() and Runtime.dynamodb_stream().")
+            # AWS's words; lambdakit's streams are those of local AWS and Runtime.kinesis_stream() /
+            # Runtime.dynamodb_stream().
+            raise InvalidParameterValueException(f"Stream not found: {config.event_source_arn}")
         if config.on_failure:
             self._check_destination(config.on_failure)
         return StreamPoller(found, self.runtime, stream, self._deliver_failure)

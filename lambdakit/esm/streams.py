@@ -11,6 +11,11 @@ and arrival times on the runtime's clock, and trims records older than its reten
     table = rt.dynamodb_stream("Orders", key_names=("Id",))
     table.put_change(None, {"Id": 1, "Status": "new"})          # INSERT
 
+Streams made in local AWS (boto3's kinesis.create_stream, a DynamoDB table with a
+StreamSpecification) have a LocalStream too: local AWS tells the runtime of each record it
+stores (with its shard and sequence number) before the write returns, and the copy is made
+when the first record arrives or a mapping names the stream.
+
 The records the function receives have AWS's shapes (lambdakit.events.kinesis /
 lambdakit.events.dynamodb).
 
@@ -60,14 +65,14 @@ class LocalStream:
     """An in-memory Kinesis data stream or DynamoDB stream on a runtime's clock."""
 
     def __init__(self, clock, kind, name, arn, shard_count, retention_s=RETENTION_DEFAULT_S, *,
-                 key_names=("Id",), view_type="NEW_AND_OLD_IMAGES"):
+                 key_names=("Id",), view_type="NEW_AND_OLD_IMAGES", shard_ids=None):
         if view_type not in VIEW_TYPES:
             raise ValueError(f"view_type must be one of {VIEW_TYPES}, not {view_type!r}")
         if not 1 <= shard_count <= 500:
             raise ValueError("shard_count must be between 1 and 500")
         self.clock, self.kind, self.name, self.arn = clock, kind, name, arn
         self.retention_s, self.key_names, self.view_type = retention_s, tuple(key_names), view_type
-        self.shard_ids = [f"shardId-{i:012d}" for i in range(shard_count)]
+        self.shard_ids = list(shard_ids or (f"shardId-{i:012d}" for i in range(shard_count)))
         self._shards = {shard_id: [] for shard_id in self.shard_ids}
         self._counter = 0
         self._lock = threading.Lock()
@@ -105,12 +110,19 @@ class LocalStream:
                                           stream_arn=self.arn)
         return self._append(shard_id, key, build)
 
-    def _append(self, shard_id, partition_key, build):
+    def add_copy(self, shard_id, sequence, partition_key, build):
+        """A record local AWS already stored (in its shard, with its sequence number), copied here
+        as it arrives so the mapping reads it on the runtime's clock; build(sequence, arrival_ms)
+        makes the record the event carries."""
+        return self._append(shard_id, partition_key, build, sequence)
+
+    def _append(self, shard_id, partition_key, build, sequence=None):
         with self._lock:
             arrival = int(self.clock.now_ms())
             self._counter += 1
-            sequence = time_ordered_number(56, "49", arrival, self._counter) if self.kind == "kinesis" \
-                else time_ordered_number(21, "4", arrival, self._counter)
+            if sequence is None:
+                sequence = time_ordered_number(56, "49", arrival, self._counter) if self.kind == "kinesis" \
+                    else time_ordered_number(21, "4", arrival, self._counter)
             self._shards[shard_id].append(StreamRecord(sequence, arrival, partition_key, build(sequence, arrival)))
         return shard_id, sequence
 
@@ -254,7 +266,8 @@ class StreamPoller:
         return {
             "requestContext": {"requestId": str(uuid.UUID(int=self.clock.random().getrandbits(128), version=4)),
                                "functionArn": config.function_arn, "condition": condition,
-                               "approximateInvokeCount": attempts + (1 if result is not None else 0)},
+                               # the failed attempts of this batch, the last one included
+                               "approximateInvokeCount": attempts},
             "responseContext": response,
             "version": "1.0",
             "timestamp": iso_ms(at_ms),

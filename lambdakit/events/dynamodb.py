@@ -52,14 +52,22 @@ def dynamodb_stream_record(old, new, sequence, ms, *, table="my-table", key_name
     missing = [name for name in key_names if name not in item]
     if missing:
         raise ValueError(f"the item lacks its key attributes {missing}")
-    event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+    return record_of_images(to_item({name: item[name] for name in key_names}),
+                            None if old is None else to_item(old), None if new is None else to_item(new),
+                            sequence, ms, table=table, view_type=view_type, region=region,
+                            stream_arn=stream_arn)
 
-    keys = to_item({name: item[name] for name in key_names})
+
+def record_of_images(keys, old_image, new_image, sequence, ms, *, table, view_type, region=REGION,
+                     stream_arn):
+    """One change as the mapping delivers it, from its keys and images already in DynamoDB
+    JSON (as DynamoDB itself holds them); the view type decides which images it carries."""
+    event_name = "INSERT" if old_image is None else "REMOVE" if new_image is None else "MODIFY"
     images = {}
-    if new is not None and view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
-        images["NewImage"] = to_item(new)
-    if old is not None and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
-        images["OldImage"] = to_item(old)
+    if new_image is not None and view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+        images["NewImage"] = new_image
+    if old_image is not None and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        images["OldImage"] = old_image
     return {
         "eventID": derived_hex(32, table, sequence),
         "eventName": event_name,

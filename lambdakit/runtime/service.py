@@ -572,7 +572,9 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
                    bucket_s=bucket_s, seed=seed, records=records, engine=engine)
 
     # ---------------------------------------------------- event source mappings
-    def _event_sources(self):
+    @property
+    def event_sources(self):
+        """The event source mappings and the streams they read (lambdakit.esm.EventSources)."""
         with self._lock:
             if self._esm is None:
                 from ..esm import EventSources
@@ -583,33 +585,33 @@ class Runtime(AsyncInvocation, DurableExecutions, Permissions, Tagging, Function
         """CreateEventSourceMapping; settings are the API's members in snake_case (batch_size,
         maximum_batching_window_in_seconds, function_response_types, scaling_config, ...).
         See lambdakit.esm."""
-        return self._event_sources().create(function_name, event_source_arn, settings)
+        return self.event_sources.create(function_name, event_source_arn, settings)
 
     def get_event_source_mapping(self, uuid):
-        return self._event_sources().get(uuid)
+        return self.event_sources.get(uuid)
 
     def list_event_source_mappings(self, event_source_arn=None, function_name=None):
-        return self._event_sources().list(event_source_arn, function_name)
+        return self.event_sources.list(event_source_arn, function_name)
 
     def update_event_source_mapping(self, uuid, **settings):
-        return self._event_sources().update(uuid, settings)
+        return self.event_sources.update(uuid, settings)
 
     def delete_event_source_mapping(self, uuid):
-        deleted = self._event_sources().delete(uuid)
+        deleted = self.event_sources.delete(uuid)
         self._tags.forget(deleted["EventSourceMappingArn"])
         return deleted
 
     def event_source_mapping(self, uuid):
         """The mapping itself, with the batches it invoked (`attempts`) and gave up on (`discarded`)."""
-        return self._event_sources().mapping(uuid)
+        return self.event_sources.mapping(uuid)
 
     def kinesis_stream(self, name, shard_count=1, retention_hours=24):
         """A Kinesis data stream modelled in the kernel, on this runtime's clock (lambdakit.esm.streams)."""
-        return self._event_sources().kinesis_stream(name, shard_count, retention_hours)
+        return self.event_sources.kinesis_stream(name, shard_count, retention_hours)
 
     def dynamodb_stream(self, table, key_names=("Id",), view_type="NEW_AND_OLD_IMAGES", shard_count=1):
         """A DynamoDB table's stream modelled in the kernel; put_change(old, new) adds a record."""
-        return self._event_sources().dynamodb_stream(table, key_names, view_type, shard_count)
+        return self.event_sources.dynamodb_stream(table, key_names, view_type, shard_count)
 
     def attach(self, service):
         """Close `service` (anything with a close() method) when this runtime closes."""
