@@ -285,6 +285,13 @@ def handler(event, context):
 MUTANTS = {
     # ------------------------------------------------------------------ lesson 1
     "1.1": {
+        "correct": {"literal": "my_body = '\"Hello from Lambda!\"'",
+                    "json.dumps": "my_body = json.dumps('Hello from Lambda!')"},
+        "wrong": {"hard-coded: the guide's": "my_body = 'Hello from Lambda!'",
+                  "anti-pattern: a Python repr": "my_body = \"'Hello from Lambda!'\"",
+                  "off: bytes": "my_body = b'\"Hello from Lambda!\"'"},
+    },
+    "1.2": {
         "correct": {
             "datetime utc": _process_data("datetime.now(timezone.utc).year"),
             "time.gmtime": _process_data("time.gmtime().tm_year", imports="import time"),
@@ -295,13 +302,6 @@ MUTANTS = {
                 "YEAR", module="YEAR = datetime.now(timezone.utc).year"),
             "off: 18 is not an adult": _process_data("datetime.now(timezone.utc).year", verification="age > 18"),
         },
-    },
-    "1.2": {
-        "correct": {"literal": "my_body = '\"Hello from Lambda!\"'",
-                    "json.dumps": "my_body = json.dumps('Hello from Lambda!')"},
-        "wrong": {"hard-coded: the guide's": "my_body = 'Hello from Lambda!'",
-                  "anti-pattern: a Python repr": "my_body = \"'Hello from Lambda!'\"",
-                  "off: bytes": "my_body = b'\"Hello from Lambda!\"'"},
     },
     "1.3": {
         "correct": {"comprehension": _process(),
@@ -426,18 +426,18 @@ def my_monthly_cost(invocations, duration_ms, memory_mb, free_tier=False):
                   "off: milliseconds": "concurrency_needed = (350 * 300, 40 * 2500)"},
     },
     "6.2": {
-        "correct": {"numbers": 'throttled = {"A": 0, "C": 300}', "computed": 'throttled = {"A": 150 - 150, "C": 1000 - (1000 - 200 - 100)}'},
-        "wrong": {"hard-coded: nothing throttled": 'throttled = {"A": 0, "C": 0}',
-                  "anti-pattern: idle reservations shared": 'throttled = {"A": 0, "C": 100}',
-                  "off: A over its reservation": 'throttled = {"A": 50, "C": 300}'},
-    },
-    "6.3": {
         "correct": {"sum": "two_wave_throttles = 1500",
                     "worked": "two_wave_throttles = (1500 - 1000) + (1500 - 5 * 100)"},
         "wrong": {"hard-coded: the first wave's": "two_wave_throttles = 500",
                   "anti-pattern: refilled once every 10 seconds": "two_wave_throttles = 2000",
                   "off: the second wave all admitted": "two_wave_throttles = 1000",
                   "off: a float": "two_wave_throttles = 1500.5"},
+    },
+    "6.3": {
+        "correct": {"numbers": 'throttled = {"A": 0, "C": 300}', "computed": 'throttled = {"A": 150 - 150, "C": 1000 - (1000 - 200 - 100)}'},
+        "wrong": {"hard-coded: nothing throttled": 'throttled = {"A": 0, "C": 0}',
+                  "anti-pattern: idle reservations shared": 'throttled = {"A": 0, "C": 100}',
+                  "off: A over its reservation": 'throttled = {"A": 50, "C": 300}'},
     },
     # ------------------------------------------------------------------ lesson 7
     "7.1": {

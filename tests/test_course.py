@@ -159,26 +159,37 @@ def test_every_exercise_has_a_starter_check_solution_and_reference(lesson):
         assert references[e.id]["outputs"][0]["text"].startswith(f"✅ {e.id} passed")
 
 
+@pytest.mark.parametrize("lesson", READY, ids=lambda lesson: lesson.key)
+def test_exercises_are_numbered_in_the_order_they_appear(lesson):
+    """A learner meets N.1, then N.2, then N.3: in the syllabus, the cells and the headings."""
+    in_order = [f"{lesson.number}.{n}" for n in range(1, len(lesson.exercises) + 1)]
+    assert [e.id for e in lesson.exercises] == in_order
+    cells = build.load_cells(lesson)
+    assert [c.exercise for c in cells if c.role == "starter"] == in_order
+    markdown = "\n".join(c.source for c in cells if c.kind == "markdown")
+    assert re.findall(r"^#+ Exercise (\d+\.\d+)", markdown, re.M) == in_order
+
+
 # ------------------------------------------------------ checks, hints, progress
 def test_check_prints_one_stable_line_and_records_the_pass(capsys, progress_file):
-    check("1.2", '"Hello from Lambda!"')
+    check("1.1", '"Hello from Lambda!"')
     assert capsys.readouterr().out == \
-        "✅ 1.2 passed (body == '\"Hello from Lambda!\"': json.dumps keeps the quotes)\n"
-    entry = Progress().exercise("1.2")
-    assert entry["attempts"] == 1 and entry["passed_at"] and Progress().status("1.2") == "passed"
+        "✅ 1.1 passed (body == '\"Hello from Lambda!\"': json.dumps keeps the quotes)\n"
+    entry = Progress().exercise("1.1")
+    assert entry["attempts"] == 1 and entry["passed_at"] and Progress().status("1.1") == "passed"
 
 
 def test_a_wrong_answer_raises_with_a_hint_and_is_recorded():
     with pytest.raises(ExerciseFailed) as failed:
-        check("1.2", "Hello from Lambda!")
+        check("1.1", "Hello from Lambda!")
     message = str(failed.value)
-    assert message.startswith("❌ 1.2 not yet: that is what the guide shows")
+    assert message.startswith("❌ 1.1 not yet: that is what the guide shows")
     assert "Hint: json.dumps of a string is JSON text" in message
-    assert 'hint("1.2")' in message
+    assert 'hint("1.1")' in message
     assert failed.value._render_traceback_() == [f"ExerciseFailed: {message}"]
-    assert Progress().status("1.2") == "attempted"
-    check("1.2", '"Hello from Lambda!"')
-    assert Progress().exercise("1.2")["attempts"] == 2
+    assert Progress().status("1.1") == "attempted"
+    check("1.1", '"Hello from Lambda!"')
+    assert Progress().exercise("1.1")["attempts"] == 2
 
 
 def test_hints_are_revealed_one_at_a_time_and_remembered(capsys):
@@ -205,21 +216,21 @@ def test_unknown_exercise_names_the_known_ones():
 
 
 def test_progress_survives_a_new_process_and_lambdakit_progress_shows_it(progress_file):
-    code = "from lambdakit.course import check; check('1.2', '\"Hello from Lambda!\"')"
+    code = "from lambdakit.course import check; check('1.1', '\"Hello from Lambda!\"')"
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     shown = subprocess.run([sys.executable, "-m", "lambdakit", "progress"], capture_output=True,
                            text=True, check=True).stdout
     assert f"({progress_file})" in shown.splitlines()[0]
     assert re.search(r"L1\s+Hello, handler: what Lambda is\s+1/3", shown)
-    assert "✅ 1.2  Predict the exact string" in shown
+    assert "✅ 1.1  Predict the exact string" in shown
     assert shown.rstrip().endswith(f"1 of {EXERCISES} exercises passed.")
 
 
 def test_lambdakit_progress_reset(capsys):
-    check("1.2", '"Hello from Lambda!"')
-    assert cli(["progress", "--reset", "1.2"]) == 0
+    check("1.1", '"Hello from Lambda!"')
+    assert cli(["progress", "--reset", "1.1"]) == 0
     assert f"0 of {EXERCISES} exercises passed." in capsys.readouterr().out
-    assert Progress().status("1.2") == "not started"
+    assert Progress().status("1.1") == "not started"
 
 
 def test_progress_lives_in_the_user_data_dir_unless_overridden(monkeypatch):
@@ -248,7 +259,7 @@ def test_grading_puts_the_course_check_cells_back():
     prepared, roles, missing = grade.prepare(nb, references)
     assert missing == []
     checks = [c for c in prepared.cells if c.metadata.get("lambdakit", {}).get("role") == "check"]
-    assert [c.source for c in checks] == [references[e]["source"] for e in ("1.2", "1.1", "1.3")]
+    assert [c.source for c in checks] == [references[e]["source"] for e in ("1.1", "1.2", "1.3")]
     assert all(c.outputs[0]["text"].startswith("✅") and c.execution_count for c in checks)
     starters = [c for c in prepared.cells if c.metadata.get("lambdakit", {}).get("role") == "starter"]
     assert all(c.outputs == [] and c.execution_count is None for c in starters)

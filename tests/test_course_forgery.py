@@ -107,9 +107,9 @@ def test_grade_and_progress_agree_after_each_grading(graded):
 
 
 def test_on_a_solved_notebook_what_the_kernel_hands_over_is_what_is_graded(graded):
-    # The patch leaves the deployed handlers alone (1.1, 1.3 pass) but replaces my_body's
-    # evidence with a wrong value, which is then graded as the answer (1.2 fails).
+    # The patch leaves the deployed handlers alone (1.2, 1.3 pass) but replaces my_body's
+    # evidence with a wrong value, which is then graded as the answer (1.1 fails).
     status, document, _ = graded["solved-patched"]
     verdicts = {e["id"]: e for e in document["notebooks"][0]["exercises"]}
-    assert status == 1 and verdicts["1.1"]["passed"] and verdicts["1.3"]["passed"]
-    assert not verdicts["1.2"]["passed"] and "guide shows" in verdicts["1.2"]["message"]
+    assert status == 1 and verdicts["1.2"]["passed"] and verdicts["1.3"]["passed"]
+    assert not verdicts["1.1"]["passed"] and "guide shows" in verdicts["1.1"]["message"]

@@ -11,9 +11,22 @@ def _people(rng):
 
 
 @exercise("1.1")
+def predicted_body(my_body):
+    actual = '"Hello from Lambda!"'
+    if my_body is Ellipsis:
+        fail("my_body is still `...`: write your prediction as a Python string.")
+    if my_body == "Hello from Lambda!":
+        fail("that is what the guide shows, but not what json.dumps returns.",
+             "json.dumps of a string is JSON text, and JSON strings are written in double quotes.")
+    expect(my_body == actual, f"{my_body!r} is not the body.",
+           "Run the next cell, look at the printed repr, and think about why.")
+    return f"body == {actual!r}: json.dumps keeps the quotes"
+
+
+@exercise("1.2")
 def fixed_year(code):
     code = handler_source(code)
-    rng = learner_random("1.1")
+    rng = learner_random("1.2")
     people = _people(rng)
     # The last start is a minute before New Year: a year read once, at INIT, goes stale.
     starts = ["2025-06-01T12:00:00Z", f"20{rng.randint(30, 39)}-03-15T08:00:00Z", "2028-12-31T23:59:00Z"]
@@ -41,19 +54,6 @@ def _expect_person(body, event, year, crossing):
     expect(body.get("verification") is (age >= 18),
            f"with {event} verification is {body.get('verification')!r}.",
            "An adult is 18 or older; an event without an age counts as 18.")
-
-
-@exercise("1.2")
-def predicted_body(my_body):
-    actual = '"Hello from Lambda!"'
-    if my_body is Ellipsis:
-        fail("my_body is still `...`: write your prediction as a Python string.")
-    if my_body == "Hello from Lambda!":
-        fail("that is what the guide shows, but not what json.dumps returns.",
-             "json.dumps of a string is JSON text, and JSON strings are written in double quotes.")
-    expect(my_body == actual, f"{my_body!r} is not the body.",
-           "Run the next cell, look at the printed repr, and think about why.")
-    return f"body == {actual!r}: json.dumps keeps the quotes"
 
 
 @exercise("1.3")

@@ -19,6 +19,24 @@ def littles_law(answer):
 
 
 @exercise("6.2")
+def two_waves(answer):
+    value = as_decimal(answer, "two_wave_throttles")
+    spike = SimFunction("spike", duration=Fixed(30_000), timeout_s=60)
+    report = simulate(Scenario([spike], [Workload("spike", Trace((0.0,) * 1500 + (5.0,) * 1500))],
+                               duration_s=60, account_limit=5000), seed=1).report
+    truth = report.function("spike").throttles
+    if value == 1000:
+        fail("1,000 would be right if the second wave came 10 seconds or more after the first.",
+             "The rate refills continuously: 100 environments a second, so 500 by 5 s.")
+    if value == 2000:
+        fail("2,000 is what a rate refilled once every 10 seconds would give.",
+             "AWS refills the scaling rate continuously: 100 environments a second.")
+    expect(value == truth, f"{answer} is not it.",
+           "The first wave can start 1,000 environments; none of them frees before 30 s.")
+    return f"{truth} throttled: 500 of the first wave, 1,000 of the second (500 refilled in 5 s)"
+
+
+@exercise("6.3")
 def reserved_throttles(answer):
     if not isinstance(answer, dict) or set(answer) != {"A", "C"} or Ellipsis in answer.values():
         fail('throttled should be a dict {"A": number, "C": number}.')
@@ -38,21 +56,3 @@ def reserved_throttles(answer):
     expect(answer.get("C") == truth["C"], f"C: {answer.get('C')} is not it.",
            "C shares the unreserved 700.")
     return f"A {truth['A']}, C {truth['C']}: C gets the 700 unreserved, B's idle 100 stay B's"
-
-
-@exercise("6.3")
-def two_waves(answer):
-    value = as_decimal(answer, "two_wave_throttles")
-    spike = SimFunction("spike", duration=Fixed(30_000), timeout_s=60)
-    report = simulate(Scenario([spike], [Workload("spike", Trace((0.0,) * 1500 + (5.0,) * 1500))],
-                               duration_s=60, account_limit=5000), seed=1).report
-    truth = report.function("spike").throttles
-    if value == 1000:
-        fail("1,000 would be right if the second wave came 10 seconds or more after the first.",
-             "The rate refills continuously: 100 environments a second, so 500 by 5 s.")
-    if value == 2000:
-        fail("2,000 is what a rate refilled once every 10 seconds would give.",
-             "AWS refills the scaling rate continuously: 100 environments a second.")
-    expect(value == truth, f"{answer} is not it.",
-           "The first wave can start 1,000 environments; none of them frees before 30 s.")
-    return f"{truth} throttled: 500 of the first wave, 1,000 of the second (500 refilled in 5 s)"
