@@ -1,7 +1,10 @@
 """Function URLs as the AWS CLI sets them up and a client calls them: configs through boto3,
-requests over real HTTP with urllib (unsigned) and with a SigV4-signed request."""
+requests over real HTTP with urllib (unsigned) and with a SigV4-signed request, and a Node.js
+function streaming through a RESPONSE_STREAM URL."""
 
 import json
+import os
+import shutil
 import urllib.error
 import urllib.request
 
@@ -9,6 +12,7 @@ import pytest
 
 import lambdakit
 from loopback import sigv4_headers, lambda_client
+from stream_gate import NODE_HANDLER, Gate
 
 ECHO = """
 import json
@@ -111,3 +115,41 @@ def test_config_crud_and_list(client, function):
         client.get_function_url_config(FunctionName=function, Qualifier="live")
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=5)
+
+
+# -- InvokeMode RESPONSE_STREAM ----------------------------------------------------------------
+needs_node = pytest.mark.skipif(shutil.which("node") is None and not os.environ.get("LAMBDAKIT_NODE_TESTS"),
+                                reason="node is not installed")
+
+
+def streaming_url(client, service, name, code, **settings):
+    service.create_function(name, code, **settings)
+    url = client.create_function_url_config(FunctionName=name, AuthType="NONE",
+                                            InvokeMode="RESPONSE_STREAM")["FunctionUrl"]
+    client.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl",
+                          Principal="*", FunctionUrlAuthType="NONE")
+    return url
+
+
+@needs_node
+def test_response_stream_sends_chunks_with_the_preludes_status_and_headers(client, runtime):
+    url = streaming_url(client, runtime, "url-streamer", NODE_HANDLER, runtime="nodejs22.x", handler="index.handler")
+    prelude = {"statusCode": 201, "headers": {"Content-Type": "text/csv", "x-stream": "yes"}, "cookies": ["s=1"]}
+    with Gate() as gate:
+        request = urllib.request.Request(url, method="POST", data=json.dumps({"gate": gate.url, "prelude": prelude}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, headers = response.status, response.headers
+            pieces = []
+            while piece := response.read1(1 << 16):  # one HTTP chunk at a time, as it comes
+                pieces.append(piece)
+                gate.open(len(pieces))
+    assert (status, headers["Content-Type"], headers["x-stream"], headers["Set-Cookie"]) == (201, "text/csv", "yes", "s=1")
+    assert headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in headers
+    assert pieces == [b"one,", b"two,", b"three"]  # the prelude and its 8 NUL bytes are not in the body
+
+
+def test_a_python_function_behind_a_streaming_url_answers_whole(client, runtime):
+    # AWS's Python runtime cannot stream: its response is mapped as in BUFFERED mode.
+    url = streaming_url(client, runtime, "url-python", ECHO)
+    status, headers, body = http(url + "p")
+    assert (status, headers["x-echo"], json.loads(body)["path"]) == (201, "yes", "/p")
