@@ -11,7 +11,8 @@ import pytest
 from lambdakit.cost.billing import MONTH_S, Bill, monthly_cost, observed_span_ms, project_month
 from lambdakit.cost.pricing import billed_duration_ms
 from lambdakit.core.records import OK, THROTTLED, InvocationRecord
-from lambdakit.notebook.widgets.billing import COMPONENTS, BillingDashboard, WhatIf, dashboard_text
+from lambdakit.notebook.widgets.billing import (COMPONENTS, BillingDashboard, WhatIf, dashboard_text,
+                                                starting_what_if)
 
 
 def record(start_ms, *, duration_ms=1000.0, init_ms=0.0, memory_mb=512, outcome=OK, function="fn",
@@ -69,20 +70,22 @@ Observed:
   requests                       $0.0000020000     $0.0000000000
   duration                       $0.0000833335     $0.0000000000
   total                          $0.0000853335     $0.0000000000
-Month at the observed rate (11 in 10.000 s of clock time, x259,200.00 for 30 days: 2,592,000 \
-invocations, 1,296,000.000 GB-s):
+Month at the observed rate: these 10 invocations (0 cold) in 10.000 s of clock time, x259,200.00 \
+for 30 days: 2,592,000 invocations, 1,296,000.000 GB-s:
   requests                               $0.52             $0.32
   duration                              $21.60            $14.93
   total                                 $22.12            $15.25
   free tier credit                                        -$6.87
-  (only 11 invocations repeated all month, cold starts included: arithmetic, not a forecast; \
-the what-if month is the estimate)
-What-if month: 2,592,000 invocations x 1,000.0 ms at 512 MB, x86_64:
+  (a sample of 10 invocations, fewer than 1,000: the same mix of cold and warm all month, \
+arithmetic, not a forecast; the what-if month is the estimate)
+What-if month: 2,592,000 warm invocations (no INIT) x 1,000.0 ms at 512 MB, x86_64:
   requests                               $0.52             $0.32
   duration                              $21.60            $14.93
   total                                 $22.12            $15.25
   free tier credit                                        -$6.87
-Prices: us-east-1 list prices checked 2026-11; the free tier is 1M requests and 400,000 GB-s a month."""
+Prices: us-east-1 list prices checked 2026-11; INIT is billed at the duration rate (since 1 Aug 2025); \
+the free tier is 1M requests and 400,000 GB-s a month per account, x86_64 and arm64 together, none for \
+functions with provisioned concurrency."""
 
 
 def test_the_text_twin_is_exact_and_stable():
@@ -91,6 +94,23 @@ def test_the_text_twin_is_exact_and_stable():
     assert dashboard._repr_mimebundle_()["text/plain"] == TEN_SECONDS_TEXT
     assert repr(BillingDashboard(TEN_SECONDS)) == TEN_SECONDS_TEXT
     assert MONTH_S == 2_592_000
+
+
+def test_a_projection_says_what_it_is_based_on_and_warns_below_a_sample_of_1000():
+    """Lesson 4's two invocations, one cold: the month repeats them, and the text says so."""
+    two = [record(0.0, init_ms=150.0), record(2000.0)]
+    text = dashboard_text(two, WhatIf(1_000_000, 100.0, 512))
+    assert "these 2 invocations (1 cold) in 3.000 s of clock time" in text
+    assert "(a sample of 2 invocations, fewer than 1,000:" in text and "not a forecast" in text
+    enough = [record(i * 1000.0) for i in range(1000)]
+    text = dashboard_text(enough + [record(500.0, duration_ms=0.0, outcome=THROTTLED)], WhatIf(1, 1.0, 128))
+    assert "these 1,000 invocations (0 cold)" in text and "not a forecast" not in text
+    # Throttled requests are not billed and do not make a small sample look bigger.
+    text = dashboard_text(enough[:999] + [record(500.0, duration_ms=0.0, outcome=THROTTLED)] * 5,
+                          WhatIf(1, 1.0, 128))
+    assert "a sample of 999 invocations, fewer than 1,000" in text
+    # The what-if is warm invocations: it starts at the handler's billed duration, INIT left out.
+    assert starting_what_if(two).duration_ms == 1000.0
 
 
 def test_the_what_if_starts_at_the_observed_usage():
@@ -119,7 +139,7 @@ def test_the_what_if_matches_billing_monthly_cost(invocations, duration_ms, memo
         assert dashboard.figure.data[first + offset].y == (float(getattr(listed, name)),
                                                            float(getattr(free, name)))
     assert dashboard.figure.data[first + len(COMPONENTS)].y == (float(bill.free_tier_credit()),)
-    assert f"What-if month: {invocations:,} invocations" in repr(dashboard)
+    assert f"What-if month: {invocations:,} warm invocations (no INIT)" in repr(dashboard)
 
 
 def test_the_pricing_page_example_through_the_sliders():

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from ...core import limits
 from ...cost.billing import MONTH_S, monthly_bill, project_month
-from ...cost.pricing import US_EAST_1, Charges, format_usd
+from ...cost.pricing import US_EAST_1, Charges, billed_duration_ms, format_usd
 from ...core.records import THROTTLED
 from .base import TextTwin, fix_uids
 from .charts import chart, redraw
@@ -29,8 +29,8 @@ COMPONENT_NAMES = {"requests": "requests", "duration": "duration", "init": "INIT
 COLORS = {"requests": "#8c564b", "duration": "#3b7dd8", "init": "#e8833a", "provisioned": "#9467bd",
           "provisioned_duration": "#c5b0d5", "ephemeral": "#17becf", "credit": "#d9d9d9"}
 SCENARIOS = ("observed", "month", "what-if")
-# Fewer invocations than this say little about a month's traffic (its mix of cold and warm
-# starts above all); the text says so rather than let a projection pass for a forecast.
+# Fewer billed invocations than this say little about a month's traffic (its mix of cold and
+# warm starts above all); the text says so rather than let a projection pass for a forecast.
 FORECAST_MIN_INVOCATIONS = 1_000
 TITLES = {"observed": "observed", "month": "30-day month at the observed rate", "what-if": "what-if month"}
 OBSERVED_PLACES = 10   # one invocation at 128 MB costs fractions of a micro-dollar
@@ -41,7 +41,7 @@ CHART_TEXT = "(chart: cost by component, observed, month and what-if)"
 
 @dataclass(frozen=True)
 class WhatIf:
-    """A month of alike invocations: what ``billing.monthly_cost`` prices."""
+    """A month of alike warm invocations (no INIT): what ``billing.monthly_cost`` prices."""
     invocations: int
     duration_ms: float
     memory_mb: int
@@ -52,19 +52,20 @@ class WhatIf:
                             prices=prices)
 
     def describe(self):
-        return (f"{self.invocations:,} invocations x {self.duration_ms:,.1f} ms at {self.memory_mb:,} MB, "
-                f"{self.architecture}")
+        return (f"{self.invocations:,} warm invocations (no INIT) x {self.duration_ms:,.1f} ms at "
+                f"{self.memory_mb:,} MB, {self.architecture}")
 
 
 def starting_what_if(records, projection=None):
-    """The what-if the sliders start at: the records' usual memory, architecture and
-    average billed duration, at the projected monthly invocations."""
+    """The what-if the sliders start at: the records' usual memory, architecture and average
+    billed handler duration (INIT left out: the what-if is warm invocations), at the projected
+    monthly invocations."""
     billed = [r for r in records if r.outcome != THROTTLED]
     if not billed:
         return WhatIf(DEFAULT_WHAT_IF_INVOCATIONS, 100.0, limits.MEMORY_DEFAULT_MB)
     memory = Counter(r.memory_mb for r in billed).most_common(1)[0][0]
     architecture = Counter(r.architecture for r in billed).most_common(1)[0][0]
-    duration = round(sum(r.billed_ms for r in billed) / len(billed), 1)
+    duration = round(sum(billed_duration_ms(r.duration_ms, bill_init=False) for r in billed) / len(billed), 1)
     invocations = projection.month.requests if projection else DEFAULT_WHAT_IF_INVOCATIONS
     return WhatIf(max(invocations, 1), duration, memory, architecture)
 
@@ -92,20 +93,24 @@ def dashboard_text(records, what_if, prices=US_EAST_1):
         out.append("Observed: nothing billed yet.")
     else:
         month = projection.month
+        billed = len(records) - throttled
+        cold = sum(1 for r in records if r.cold and r.outcome != THROTTLED)
         out += ["Observed:", *components_text(projection.observed, OBSERVED_PLACES),
-                f"Month at the observed rate ({len(records):,} in {projection.span_ms / 1000:,.3f} s of "
-                f"clock time, x{projection.factor:,.2f} for {MONTH_S // 86400} days: "
-                f"{month.requests:,} invocations, {month.gb_seconds():,.3f} GB-s):",
+                f"Month at the observed rate: these {billed:,} invocations ({cold:,} cold) in "
+                f"{projection.span_ms / 1000:,.3f} s of clock time, x{projection.factor:,.2f} for "
+                f"{MONTH_S // 86400} days: {month.requests:,} invocations, {month.gb_seconds():,.3f} GB-s:",
                 *components_text(month, 2),
                 f"  {'free tier credit':<26}{format_usd(-month.free_tier_credit(), 2):>36}"]
-        if len(records) < FORECAST_MIN_INVOCATIONS:
-            out.append(f"  (only {len(records):,} invocations repeated all month, cold starts included: "
-                       "arithmetic, not a forecast; the what-if month is the estimate)")
+        if billed < FORECAST_MIN_INVOCATIONS:
+            out.append(f"  (a sample of {billed:,} invocations, fewer than {FORECAST_MIN_INVOCATIONS:,}: "
+                       "the same mix of cold and warm all month, arithmetic, not a forecast; "
+                       "the what-if month is the estimate)")
     bill = what_if.bill(prices)
     out += [f"What-if month: {what_if.describe()}:", *components_text(bill, 2),
             f"  {'free tier credit':<26}{format_usd(-bill.free_tier_credit(), 2):>36}",
-            f"Prices: {prices.region} list prices checked {prices.request.checked}; the free tier "
-            "is 1M requests and 400,000 GB-s a month."]
+            f"Prices: {prices.region} list prices checked {prices.request.checked}; INIT is billed at the "
+            "duration rate (since 1 Aug 2025); the free tier is 1M requests and 400,000 GB-s a month per account, x86_64 and "
+            "arm64 together, none for functions with provisioned concurrency."]
     return "\n".join(out)
 
 
