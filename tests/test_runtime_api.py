@@ -3,12 +3,16 @@ HTTP on loopback as a runtime drives it: every endpoint, AWS's status codes and 
 for calls out of order, oversize responses, and web pages refused. The service's side is the
 RuntimeApi object itself (offer an invocation, wait for its outcome)."""
 
+import base64
 import http.client
 import json
+import socket
 import threading
 
 import pytest
 
+from lambdakit.core import limits
+from lambdakit.runtime.response_stream import CollectedStream, Pacer, ResponseStream
 from lambdakit.runtime.runtime_api import RuntimeApi
 
 MAX = 6291556
@@ -53,11 +57,11 @@ def next_in_background(api):
     return reply
 
 
-def started(api, request=REQUEST, body=b'{"n": 1}'):
+def started(api, request=REQUEST, body=b'{"n": 1}', stream=None):
     """The runtime has called /next (INIT done) and been handed `request`."""
     reply = next_in_background(api)
     assert api.wait(10).kind == "ready"
-    api.offer(request, body)
+    api.offer(request, body, stream)
     return reply()
 
 
@@ -196,3 +200,120 @@ def test_a_waiting_next_ends_with_500_when_the_environment_ends(api):
     api.end()
     assert error_of(reply()) == (500, {"errorMessage": "Internal Server Error", "errorType": "InternalServerError"})
     assert api.wait(1) is None
+
+
+# -- streaming responses (Lambda-Runtime-Function-Response-Mode: streaming) ---------------------
+STREAMING = "/2018-06-01/runtime/invocation/8f4c-1/response"
+
+
+class RawStream:
+    """A runtime's streaming /response written by hand, chunk by chunk, trailers and all."""
+
+    def __init__(self, api, path=STREAMING, content_type="text/plain"):
+        host, port = api.address.split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.sock.sendall((f"POST {path} HTTP/1.1\r\nHost: {api.address}\r\n"
+                           "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+                           "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+                           f"Content-Type: {content_type}\r\n\r\n").encode())
+
+    def chunk(self, data):
+        self.sock.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def end(self, trailers=()):
+        self.sock.sendall(b"0\r\n" + b"".join(f"{k}: {v}\r\n".encode() for k, v in trailers) + b"\r\n")
+        return self.reply()
+
+    def reply(self):
+        """(status, headers, body) of the Runtime API's answer."""
+        reply = http.client.HTTPResponse(self.sock)
+        reply.begin()
+        answer = reply.status, dict(reply.getheaders()), reply.read()
+        self.sock.close()
+        return answer
+
+
+class Watched(ResponseStream):
+    """A ResponseStream a test can wait on, piece by piece."""
+
+    def __init__(self):
+        super().__init__(lambda content_type: self.types.append(content_type), self._piece)
+        self.types, self.pieces, self._arrived = [], [], threading.Semaphore(0)
+
+    def _piece(self, data):
+        self.pieces.append(data)
+        self._arrived.release()
+
+    def next_piece(self):
+        assert self._arrived.acquire(timeout=10), "a piece the runtime sent did not arrive"
+        return self.pieces[-1]
+
+
+def test_a_streamed_response_is_passed_on_as_each_piece_arrives(api):
+    stream = Watched()
+    started(api, stream=stream)
+    raw = RawStream(api)
+    raw.chunk(b"first")
+    # the first piece is with the caller while the runtime has not sent the rest
+    assert stream.next_piece() == b"first" and stream.types == ["text/plain"] and not api.has_outcome()
+    raw.chunk(b"second")
+    assert stream.next_piece() == b"second"
+    status, _, body = raw.end()
+    assert (status, body) == (202, b'{"status":"OK"}')
+    outcome = api.wait(10)
+    assert (outcome.kind, outcome.body) == ("response", b"")  # it went to the stream, not into a buffer
+
+
+def test_error_trailers_end_a_stream_with_the_function_error(api):
+    stream = Watched()
+    started(api, stream=stream)
+    raw = RawStream(api)
+    raw.chunk(b"partial")
+    assert stream.next_piece() == b"partial"
+    error = {"errorType": "Error", "errorMessage": "broke mid-stream", "trace": []}
+    assert raw.end([("Lambda-Runtime-Function-Error-Type", "Error"),
+                    ("Lambda-Runtime-Function-Error-Body", base64.b64encode(json.dumps(error).encode()).decode())])[0] == 202
+    outcome = api.wait(10)
+    assert outcome.kind == "error" and json.loads(outcome.body) == error
+
+
+def test_a_streamed_response_nobody_reads_is_buffered_with_the_6_mb_limit(api):
+    started(api)
+    raw = RawStream(api)
+    raw.chunk(b'{"a":')
+    raw.chunk(b"1}")
+    assert raw.end()[0] == 202
+    assert api.wait(10).body == b'{"a":1}'
+
+
+def test_a_stream_out_of_order_is_refused_before_it_is_read(api):
+    stream = Watched()
+    started(api, stream=stream)
+    raw = RawStream(api, "/2018-06-01/runtime/invocation/someone-else/response")
+    assert error_of(raw.reply()) == (400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+    assert stream.types == [] and not api.has_outcome()
+
+
+def test_a_stream_over_the_limit_fails_the_invocation(api, monkeypatch):
+    monkeypatch.setattr(limits, "STREAM_RESPONSE_MAX_BYTES", 8)
+    stream = CollectedStream()
+    started(api, stream=stream)
+    raw = RawStream(api)
+    raw.chunk(b"12345")
+    raw.chunk(b"67890")
+    assert error_of(raw.reply())[0] == 413  # answered at once: the rest is not read
+    error = json.loads(api.wait(10).body)
+    assert error == {"errorType": "Function.ResponseSizeTooLarge",
+                     "errorMessage": "Response payload size exceeded maximum allowed payload size (8 bytes)."}
+    assert stream.chunks == [b"12345"]
+
+
+def test_the_bandwidth_cap_starts_after_6_mb():
+    slept = []
+    pacer = Pacer(now=lambda: 100.0, sleep=slept.append)  # everything sent at one instant
+    pacer.sent(limits.STREAM_UNCAPPED_BYTES)
+    assert slept == []  # the first 6 MB are uncapped
+    pacer.sent(4 * 1024 * 1024)
+    assert slept == [2.0]  # 4 MB more at 2 MBps
+    Pacer(paced=False, now=lambda: 100.0, sleep=slept.append).sent(50 * 1024 * 1024)
+    assert slept == [2.0]

@@ -92,8 +92,8 @@ class Pacer:
     2 MBps. `sent(n)` sleeps as long as the cap needs after n more bytes (real clock only: on
     the virtual clock a foreign runtime's time is modelled, see foreign.py)."""
 
-    def __init__(self, paced=True):
-        self.paced = paced
+    def __init__(self, paced=True, now=time.monotonic, sleep=time.sleep):
+        self.paced, self._now, self._sleep = paced, now, sleep
         self.total = 0
         self._capped_since = None
 
@@ -101,12 +101,12 @@ class Pacer:
         self.total += n
         if not self.paced or self.total <= limits.STREAM_UNCAPPED_BYTES:
             return
-        now = time.monotonic()
+        now = self._now()
         if self._capped_since is None:
             self._capped_since = now
         due = self._capped_since + (self.total - limits.STREAM_UNCAPPED_BYTES) / limits.STREAM_BANDWIDTH_BYTES_PER_S
         if due > now:
-            time.sleep(due - now)
+            self._sleep(due - now)
 
 
 def split_prelude(buffer):
