@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from heapq import heappop, heappush
 
+from ...cost.billing import init_billed_ms
 from ..async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, SUCCESS
 from ...core.records import FUNCTION_ERROR, THROTTLED, TIMEOUT
 from .report import (AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram, SimReport,
@@ -139,6 +140,7 @@ class Aggregator:
             counts["provisioned_billed_ms"] += record.billed_ms
         else:
             counts["billed_ms"] += record.billed_ms
+            counts["init_billed_ms"] += init_billed_ms(record)
         latency = fn.latency_cold if record.cold else fn.latency_warm
         latency[latency_ms(record.init_ms, record.duration_ms)] += 1
         fn.series.ran(start, end, record.cold)

@@ -187,7 +187,7 @@ def _close_buckets(columns, now_ms, peak, closed, totals, state, buckets=None):
 
 def _report(spec, version, draws, limit_reason, counts):
     warm_latency, cold_latency = Counter(), Counter()
-    invocations = timeouts = billed = provisioned_billed = 0
+    invocations = timeouts = billed = provisioned_billed = init_billed = 0
     for i, duration in enumerate(draws.durations):
         warm, cold, provisioned = counts.warm[i], counts.cold[i], counts.provisioned[i]
         ran = warm + cold + provisioned
@@ -200,7 +200,9 @@ def _report(spec, version, draws, limit_reason, counts):
         invocations += ran
         if i >= draws.first_timeout:
             timeouts += ran
-        billed += warm * billed_duration_ms(duration) + cold * billed_duration_ms(duration, spec.init_ms)
+        with_init = billed_duration_ms(duration, spec.init_ms)
+        billed += warm * billed_duration_ms(duration) + cold * with_init
+        init_billed += cold * (with_init - billed_duration_ms(duration))
         provisioned_billed += provisioned * billed_duration_ms(duration)
     throttles = Counter({limit_reason: counts.limit_throttles})
     throttles[ACCOUNT_LIMIT_EXCEEDED] += counts.scaling_throttles
@@ -210,7 +212,7 @@ def _report(spec, version, draws, limit_reason, counts):
             spec.name, version, spec.memory_mb, spec.architecture, invocations=invocations,
             cold_starts=sum(counts.cold), provisioned_invocations=sum(counts.provisioned),
             function_errors=counts.errors, timeouts=timeouts, throttles=sum(throttles.values()),
-            billed_ms=billed, provisioned_billed_ms=provisioned_billed),)
+            billed_ms=billed, provisioned_billed_ms=provisioned_billed, init_billed_ms=init_billed),)
     series = counts.columns.freeze()
     function = FunctionReport(
         function=spec.name, requests=counts.arrived,

@@ -77,6 +77,7 @@ class VersionTotals:
     throttles: int = 0
     billed_ms: int = 0              # on-demand, INIT included
     provisioned_billed_ms: int = 0  # duration served by provisioned concurrency
+    init_billed_ms: int = 0         # the part of billed_ms INIT added (billed since 1 Aug 2025)
 
     @property
     def gb_seconds(self):
