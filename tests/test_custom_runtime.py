@@ -1,7 +1,10 @@
 """Custom runtimes (provided.al2023, provided.al2): the function's own executable `bootstrap`
 speaks the Runtime API. AWS's tutorial's shell script runs unchanged (it needs bash as /bin/sh
-and curl, as Amazon Linux has: the sandbox gives it that)."""
+and curl, as Amazon Linux has: the sandbox gives it that). A bootstrap streams its response
+through the Runtime API with curl."""
 
+import base64
+import json
 import os
 import shutil
 
@@ -9,6 +12,7 @@ import pytest
 
 import lambdakit
 from loopback import lambda_client
+from stream_gate import Gate
 
 # AWS's files from "Tutorial: Building a custom runtime"
 # (docs.aws.amazon.com/lambda/latest/dg/runtimes-walkthrough.html), unchanged.
@@ -111,3 +115,44 @@ def test_the_tutorial_as_a_zip_through_boto3(runtime):
     reply = client.invoke(FunctionName="tutorial-zip", Payload=b"{}")
     assert "FunctionError" not in reply
     assert reply["Payload"].read() == b'{"statusCode": 200, "body": "Hello from Lambda!"}'
+
+
+# A bootstrap that streams its response with curl, as AWS's custom runtime docs say: the
+# /response POST carries Lambda-Runtime-Function-Response-Mode: streaming and a chunked body.
+STREAMING_BOOTSTRAP = r"""#!/bin/sh
+API=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime
+while true; do
+  HEADERS=$(mktemp)
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  ID=$(grep -i Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  GATE=$(echo "$EVENT" | sed 's/.*"gate": *"\([^"]*\)".*/\1/')
+  {
+    printf 'one,'
+    echo "gate 1: $(curl -sS "$GATE/1")" >&2
+    printf 'two,'
+    echo "gate 2: $(curl -sS "$GATE/2")" >&2
+    printf 'three'
+  } | curl -sS -o /dev/null -X POST -T - "$API/invocation/$ID/response" -H "Expect:" \
+      -H "Lambda-Runtime-Function-Response-Mode: streaming" -H "Transfer-Encoding: chunked" \
+      -H "Content-Type: text/plain"
+  echo "streamed"
+done
+"""
+
+
+def test_a_bootstrap_streams_its_response_with_curl(runtime, tmp_path):
+    runtime.create_function("streams", package(tmp_path, {"bootstrap": STREAMING_BOOTSTRAP}), runtime="provided.al2023")
+    client = lambda_client(runtime.endpoint_url)
+    with Gate() as gate:
+        response = client.invoke_with_response_stream(
+            FunctionName="streams", Payload=json.dumps({"gate": gate.url}).encode(), LogType="Tail")
+        chunks, complete = [], None
+        for event in response["EventStream"]:
+            if "PayloadChunk" in event:
+                chunks.append(event["PayloadChunk"]["Payload"])
+                gate.open(len(chunks))
+            else:
+                complete = event["InvokeComplete"]
+    assert chunks == [b"one,", b"two,", b"three"] and "ErrorCode" not in complete
+    log = base64.b64decode(complete["LogResult"]).decode()
+    assert "gate 1: open" in log and "gate 2: open" in log and "streamed" in log
