@@ -15,6 +15,7 @@ import zipfile
 import pytest
 
 import lambdakit
+from lambdakit.runtime.response_stream import CollectedStream
 from lambdakit.runtime.runtimes import RuntimeMissing
 from loopback import lambda_client
 
@@ -319,3 +320,37 @@ def test_a_node_older_than_18_is_refused_in_one_line(make_runtime, monkeypatch, 
     runtime.create_function("old", "export const handler = async () => 1;\n", runtime="nodejs22.x")
     with pytest.raises(RuntimeMissing, match=r"needs node 18 or later and .* is 16\.20\.2: install Node\.js"):
         runtime.invoke("old", {})
+
+
+# -- response streaming: the awslambda global of AWS's Node.js runtime --------------------------
+@pytest.mark.parametrize("node", ["nodejs22.x", "nodejs24.x"])
+def test_streamify_response_streams_through_the_runtime_api(runtime, name, node):
+    # (event, responseStream, context) is not a callback handler, even on nodejs24.x
+    deploy(runtime, name, """
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream.setContentType("application/x-ndjson");
+  for (const n of [1, 2]) responseStream.write(JSON.stringify({n, id: context.awsRequestId}) + "\\n");
+  responseStream.end();
+  return "ignored";
+});
+""", node)
+    stream = CollectedStream()
+    invoked = runtime.invoke_with_response_stream(name, {}, response_stream=stream)
+    assert invoked.function_error is None and stream.content_type == "application/x-ndjson"
+    assert [json.loads(line) for line in stream.body.splitlines()] == [
+        {"n": 1, "id": invoked.request_id}, {"n": 2, "id": invoked.request_id}]
+    assert "Streaming handlers ignore return values." in invoked.log  # RIC's warning
+
+
+def test_a_streaming_handler_must_be_async_and_end_its_stream(runtime, name):
+    deploy(runtime, name, """
+export const handler = awslambda.streamifyResponse((event, responseStream) => {
+  if (event.sync) return responseStream.write("x") && undefined;
+  return (async () => responseStream.write("never ended"))();
+});
+""")
+    sync = runtime.invoke(name, {"sync": True})
+    assert sync.result["errorType"] == "string"
+    assert sync.result["errorMessage"] == "Streaming does not support non-async handlers."
+    unfinished = runtime.invoke_with_response_stream(name, {}, response_stream=CollectedStream())
+    assert unfinished.result["errorMessage"] == "Response stream is not finished."
