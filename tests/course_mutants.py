@@ -154,6 +154,13 @@ CONDITIONAL_WRITE = """    try:
         return {"charged": event["order_id"], "duplicate": True}"""
 
 
+READ_FIRST = """    seen = dynamodb.get_item(TableName="processed-orders", Key={"order_id": {"S": event["order_id"]}})
+    if "Item" in seen:
+        return {"charged": event["order_id"], "duplicate": True}"""
+UNCONDITIONAL_WRITE = """
+    dynamodb.put_item(TableName="processed-orders", Item={"order_id": {"S": event["order_id"]}})"""
+
+
 def _thumbnail(target="os.environ['THUMBNAIL_BUCKET']", key="urllib.parse.unquote_plus(record['s3']['object']['key'])",
                shrink="image.thumbnail((100, 100))", convert="image = image.convert('RGB')"):
     return f"""%%lambda thumbnail-fixed
@@ -636,8 +643,14 @@ scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)
         "correct": {"conditional put_item": _charge(CONDITIONAL_WRITE),
                     "the error code": _charge(CONDITIONAL_WRITE.replace(
                         "except dynamodb.exceptions.ConditionalCheckFailedException:",
-                        "except Exception as error:\n        if error.response['Error']['Code'] != 'ConditionalCheckFailedException':\n            raise"))},
-        "wrong": {"hard-coded: remembered in the environment": _charge("""    global SEEN
+                        "except Exception as error:\n        if error.response['Error']['Code'] != 'ConditionalCheckFailedException':\n            raise")),
+                    "a read first, then the conditional put": _charge(READ_FIRST + "\n" + CONDITIONAL_WRITE)},
+        "wrong": {"anti-pattern: read, then an unconditional write": _charge(READ_FIRST + UNCONDITIONAL_WRITE),
+                  "anti-pattern: read, then write, with the resource API": _charge("""    table = boto3.resource("dynamodb").Table("processed-orders")
+    if "Item" in table.get_item(Key={"order_id": event["order_id"]}):
+        return {"charged": event["order_id"], "duplicate": True}
+    table.put_item(Item={"order_id": event["order_id"]})"""),
+                  "hard-coded: remembered in the environment": _charge("""    global SEEN
     SEEN = globals().get('SEEN', set())
     if event["order_id"] in SEEN:
         return {"charged": event["order_id"], "duplicate": True}

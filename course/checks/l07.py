@@ -2,9 +2,10 @@
 events go through the runtime's own queue (retries, DLQ), settled on the virtual clock."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from lambdakit.scale.async_retry import RETRIES_EXHAUSTED, SUCCESS
-from lambdakit.course.checking import as_decimal, deployed, handler_source
+from lambdakit.course.checking import as_decimal, deployed, handler_source, learner_random
 from lambdakit.course.exercises import exercise, expect, fail
 
 ALWAYS_FAILS = """
@@ -12,6 +13,7 @@ def lambda_handler(event, context):
     raise RuntimeError("always")
 """
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:orders-dlq"
+AT_ONCE = 3   # deliveries of one order at the same instant in 7.3
 
 
 def _event(lam, name, event):
@@ -66,7 +68,9 @@ def fail_loudly(code):
 @exercise("7.3")
 def charge_once(code):
     code = handler_source(code)
-    with deployed(code, "charge-order", timeout=10) as lam:
+    at_once = {"order_id": f"C-{learner_random('7.3').randint(100, 999)}", "amount": 17}
+    # The check's own timeout: a delivery may wait at the table for the others' cold starts.
+    with deployed(code, "charge-order", timeout=60) as lam:
         aws = lam.local_aws(kernel_env=False)
         sqs = aws.client("sqs")
         url = sqs.create_queue(QueueName="charges")["QueueUrl"]
@@ -82,22 +86,47 @@ def charge_once(code):
             if n == 2:
                 lam.advance(minutes=11)               # the duplicate lands in a new environment
             results.append(lam.invoke("charge-order", event))
-        environments = {r.record.environment_id for r in results}
-        charges = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                break
-            charges += [json.loads(m["Body"])["order_id"] for m in batch]
-            sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
-    for event, result in zip(deliveries, results):
+        later = [{**at_once, "delivery": n} for n in range(1, AT_ONCE + 1)]
+        side_by_side = _deliver_at_once(lam, aws, later)
+        charges = _drain(sqs, url)
+    for event, result in zip(deliveries + later, results + side_by_side):
         if result.function_error:
             error = result.result or {}
             fail(f"delivery {event} failed: {error.get('errorType')}: {error.get('errorMessage')}",
                  "A duplicate is not an error: catch ConditionalCheckFailedException and return normally.")
-    expect(len(environments) == 2, "the check expected the duplicate in a second environment.")
-    expect(sorted(charges) == ["A-1", "B-7"], f"the queue holds charges for {sorted(charges)}.",
+    expect(len({r.record.environment_id for r in results}) == 2,
+           "the check expected the duplicate in a second environment.")
+    expect(len({r.record.environment_id for r in side_by_side}) == AT_ONCE,
+           "the check expected the deliveries at once in environments of their own.")
+    expect(sorted(c for c in charges if c != at_once["order_id"]) == ["A-1", "B-7"],
+           f"the queue holds charges for {sorted(charges)}.",
            "Record each order_id with put_item(..., ConditionExpression='attribute_not_exists(order_id)') "
            "before charging; if that raises ConditionalCheckFailedException, the order was processed already.")
-    return "A-1 charged once although delivered twice to two environments; B-7 once"
+    times = charges.count(at_once["order_id"])
+    expect(times == 1,
+           f"{at_once['order_id']}, delivered {AT_ONCE} times at once, was charged {times} times: each "
+           "delivery read the table before any of them wrote to it.",
+           "A read followed by a write is not atomic. Let DynamoDB decide in one request: a put_item "
+           "with a ConditionExpression succeeds for exactly one delivery.")
+    return (f"A-1 charged once although delivered twice to two environments, B-7 once, and an order "
+            f"delivered {AT_ONCE} times at once, once")
+
+
+def _deliver_at_once(lam, aws, events):
+    """Deliver `events` (duplicates of one order) at the same instant, side by side, as SQS's
+    at-least-once delivery can; their reads of the table meet, so none writes before all read."""
+    at_ms = lam.clock.now_ms()
+    with aws.meet_reads("processed-orders", len(events)), ThreadPoolExecutor(len(events)) as pool:
+        return list(pool.map(lambda event: lam.invoke_at("charge-order", event, at_ms), events))
+
+
+def _drain(sqs, url):
+    """The order ids of every charge message in the queue."""
+    charges = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return charges
+        charges += [json.loads(m["Body"])["order_id"] for m in batch]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])

@@ -10,6 +10,7 @@ a chain of such invocations is stopped after 16, as Lambda's loop detection does
 event goes to the function's DLQ or on-failure destination, if it has one).
 """
 
+import itertools
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 
 from ..core.config import function_arn
 from ..core.errors import LambdaError
@@ -29,6 +31,7 @@ log = logging.getLogger("lambdakit.aws")
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+MEETING_TIMEOUT_S = 20.0
 
 # While local services are on, these kernel variables would send boto3 elsewhere or with
 # other credentials, so they are put aside and restored on close.
@@ -52,6 +55,8 @@ class LocalAws:
         self._sequence = 0
         self._saved_kernel_env = None
         self._handler_env = {}
+        self._meetings = {}           # table -> the meeting its reads wait at (meet_reads)
+        self._meeting_ids = itertools.count(1)
         self._process, self._channel, self._lifeline, port = _spawn(runtime.state_dir, port)
         runtime.attach(self)  # from here on, closing the runtime stops the server
         self.url = f"http://127.0.0.1:{port}"
@@ -115,6 +120,22 @@ class LocalAws:
         self.runtime.settle(timeout)
         return list(self.deliveries)
 
+    # --------------------------------------------------------------- DynamoDB
+    @contextmanager
+    def meet_reads(self, table, parties, timeout_s=MEETING_TIMEOUT_S):
+        """While open, each read of DynamoDB `table` waits until `parties` reads have arrived, a
+        write to the table comes, or `timeout_s` passes: duplicates of one event delivered at
+        once (SQS delivers at least once) all read before any writes, so a read-then-write race
+        shows on every run. Writes are atomic, as DynamoDB's are: a conditional put still wins
+        once. See lambdakit.aws.dynamodb_hooks."""
+        with self._lock:
+            self._meetings[table] = {"id": next(self._meeting_ids), "parties": parties, "timeout_s": timeout_s}
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._meetings.pop(table, None)
+
     # --------------------------------------------------------------- the channel
     def _serve_channel(self):
         reader = self._channel.makefile("rb")
@@ -140,6 +161,9 @@ class LocalAws:
         if message["op"] == "stream":
             self.runtime.event_sources.copy_record(message)
             return {"ok": True}
+        if message["op"] == "meeting":
+            with self._lock:
+                return {"meeting": self._meetings.get(message["table"])}
         return {"error": f"unknown operation {message['op']!r}"}
 
     def _function_exists(self, arn):

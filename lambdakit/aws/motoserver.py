@@ -6,7 +6,8 @@ copied to lambdakit, whose event source mappings read it from there (on the runt
 Run as `python -m lambdakit.aws.motoserver CHANNEL_FD LIFELINE_FD PORT`. The channel is a
 socket to the service, one JSON object per line: this process says `ready` once, and asks
 `validate` (does a notification's function exist?), `s3` (an object event matched a
-Lambda notification) and `stream` (a record was added to a stream), each answered before
+Lambda notification), `stream` (a record was added to a stream) and `meeting` (must this
+DynamoDB request wait for others? see dynamodb_hooks), each answered before
 the request that caused it returns. That
 order is what lets the service know of every triggered invocation by the time the client's
 PUT or DELETE has returned. The process exits when the lifeline pipe closes, so a dead
@@ -22,6 +23,8 @@ import sys
 import threading
 
 from werkzeug.serving import make_server
+
+from lambdakit.aws import dynamodb_hooks
 
 # The request being served on this thread: its X-Ray header carries the chain of
 # invocations (botocore sends it from inside a function), its address the source IP.
@@ -87,6 +90,7 @@ def install_hooks(channel):
     notifications.send_event = send_event
     FakeBucket.set_notification_configuration = set_notification_configuration
     _copy_stream_records(channel)
+    dynamodb_hooks.install(channel)
 
 
 def _copy_stream_records(channel):
