@@ -9,8 +9,9 @@ from lambdakit.scale.async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, S
 from lambdakit.scale.concurrency import ACCOUNT_LIMIT_EXCEEDED, RESERVED_LIMIT_EXCEEDED
 from lambdakit.core.errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
 from lambdakit.core.records import FUNCTION_ERROR, OK, THROTTLED, TIMEOUT
+from lambdakit.cost.billing import Bill
 from lambdakit.scale.sim import (EVENT, Bursty, Constant, Diurnal, Empirical, Fixed, LogNormal, Poisson, Scenario,
-                           SimFunction, Trace, Uniform, Workload, report_from_records, simulate)
+                           SimFunction, Trace, Uniform, Workload, report_from_records, simulate, simulated_bill)
 from lambdakit.scale.sim.durations import slot_atoms
 
 SYNC_ENGINES = ["exact", "fast"]
@@ -359,6 +360,28 @@ def test_diurnal_traffic_averages_the_mean_and_peaks_at_the_peak_hour():
     assert rates.index(max(rates)) in (13, 14) and rates.index(min(rates)) in (1, 2)
     per_hour = Counter(int(t // 3_600_000) for t in arrivals(model, 86_400))
     assert per_hour[14] > 2 * per_hour[2]
+
+
+def test_diurnal_day_factors_scale_each_day_and_repeat():
+    model = Diurnal(mean_rps=1, swing=0.5, day_factors=(1, 0, 4))
+    per_day = Counter(int(t // 86_400_000) for t in arrivals(model, 4 * 86_400))
+    assert per_day[1] == 0 and 3 * per_day[0] < per_day[2] < 5 * per_day[0]
+    assert 0.8 * per_day[0] < per_day[3] < 1.2 * per_day[0]    # the fourth day is the first again
+    with pytest.raises(ValueError):
+        Diurnal(mean_rps=1, day_factors=(1, -1))
+
+
+def test_a_simulated_bill_prices_the_totals_and_the_provisioned_time():
+    fn = SimFunction("f", duration=Fixed(100), memory_mb=1024, init_ms=500, aliases={"live": "1"},
+                     provisioned={"live": 2})
+    scenario = Scenario([fn], [Workload("f", Poisson(rps=20), qualifier="live")], duration_s=3600)
+    report = simulate(scenario, seed=1).report
+    bill = simulated_bill(scenario, report)
+    records = simulate(scenario, seed=1, records=True).records
+    by_records = Bill.from_records(records).add_provisioned("f", "1", environments=2, memory_mb=1024,
+                                                           seconds=3600)
+    assert bill.components() == by_records.components() and bill.components().provisioned > 0
+    assert bill.components().init > 0
 
 
 def test_bursty_traffic_is_denser_inside_bursts():

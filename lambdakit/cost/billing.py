@@ -116,6 +116,22 @@ class Bill:
         usage.storage_mb_ms += invocations * billed_ms * extra_mb
         return self
 
+    def add_totals(self, function, version, *, requests, billed_ms, memory_mb,
+                   architecture=limits.DEFAULT_ARCHITECTURE, init_billed_ms=0, provisioned_billed_ms=0):
+        """Count usage already summed over many invocations (a simulation's totals): ``requests``
+        invocations that ran, ``billed_ms`` of on-demand duration (``init_billed_ms`` of it INIT)
+        and ``provisioned_billed_ms`` served by provisioned environments, all at ``memory_mb``."""
+        if not all(isinstance(n, int) for n in (requests, billed_ms, init_billed_ms, provisioned_billed_ms)):
+            raise TypeError("requests and billed milliseconds are whole numbers")
+        usage = self._entry(function, version, architecture)
+        usage.requests += requests
+        usage.mb_ms += billed_ms * memory_mb
+        usage.init_mb_ms += init_billed_ms * memory_mb
+        usage.provisioned_mb_ms += provisioned_billed_ms * memory_mb
+        if provisioned_billed_ms:
+            self._provisioned_functions.add(function)
+        return self
+
     def add_provisioned(self, function, version, *, environments, memory_mb, seconds,
                         architecture=limits.DEFAULT_ARCHITECTURE):
         """Count provisioned concurrency configured on a version or alias for ``seconds``."""

@@ -6,6 +6,7 @@
     print(result.report.text())
 """
 
+from .bill import simulated_bill
 from .durations import Empirical, Fixed, LogNormal, Uniform
 from .report import (AsyncOutcome, AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram,
                      SimReport, VersionTotals)
@@ -17,5 +18,5 @@ __all__ = [
     "AsyncOutcome", "AsyncTotals", "Bursty", "ConcurrencySeries", "Constant", "Diurnal", "EVENT",
     "Empirical", "Fixed", "FunctionReport", "LatencyHistogram", "LogNormal", "Poisson",
     "REQUEST_RESPONSE", "Scenario", "SimFunction", "SimReport", "SimResult", "Trace", "Uniform",
-    "VersionTotals", "Workload", "report_from_records", "simulate",
+    "VersionTotals", "Workload", "report_from_records", "simulate", "simulated_bill",
 ]

@@ -87,17 +87,23 @@ class Diurnal:
 
     The rate in hour h is mean_rps * (1 + swing * cos(2 pi (h + 0.5 - peak_hour) / 24)): a
     smooth day with its busiest hour at `peak_hour` and its quietest twelve hours later. The
-    24 hourly values average exactly to `mean_rps`. Time 0 is midnight.
+    24 hourly values average exactly to `mean_rps`. Time 0 is midnight. `day_factors`
+    multiplies day d's rates by day_factors[d % len(day_factors)] (a quiet weekend, a sale
+    day), so a month is not always its first day thirty times.
     """
 
     mean_rps: float
     swing: float = 0.5
     peak_hour: float = 14.0
+    day_factors: tuple = ()
 
     def __post_init__(self):
         _check_rate(self.mean_rps, "mean_rps")
         if not 0 <= self.swing <= 1:
             raise ValueError("swing must be between 0 and 1")
+        object.__setattr__(self, "day_factors", tuple(self.day_factors))
+        for factor in self.day_factors:
+            _check_rate(factor, "day_factors", allow_zero=True)
 
     def hourly_rps(self):
         return tuple(
@@ -111,7 +117,10 @@ class Diurnal:
         rates = self.hourly_rps()
         hour = 0
         while hour * HOUR_MS < horizon_ms:
-            yield hour * HOUR_MS, min((hour + 1) * HOUR_MS, horizon_ms), rates[hour % DAY_HOURS]
+            rate = rates[hour % DAY_HOURS]
+            if self.day_factors:
+                rate *= self.day_factors[hour // DAY_HOURS % len(self.day_factors)]
+            yield hour * HOUR_MS, min((hour + 1) * HOUR_MS, horizon_ms), rate
             hour += 1
 
 
