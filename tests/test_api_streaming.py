@@ -136,3 +136,15 @@ def test_a_python_function_cannot_stream_so_its_response_is_one_chunk(runtime):
     stream = CollectedStream()
     result = runtime.invoke_with_response_stream("stream", {"n": 3}, response_stream=stream)
     assert not stream.started and stream.chunks == [] and result.result == {"echo": {"n": 3}}
+
+
+@needs_node
+def test_a_timeout_mid_stream_ends_it_with_sandbox_timedout(client, runtime):
+    runtime.create_function("stalls", NODE_HANDLER, runtime="nodejs22.x", handler="index.handler", timeout=1)
+    with Gate() as gate:  # never opened: the handler waits at it past its timeout
+        response = client.invoke_with_response_stream(FunctionName="stalls", Payload=json.dumps({"gate": gate.url}).encode())
+        events = list(response["EventStream"])
+    assert events[0] == {"PayloadChunk": {"Payload": b"one,"}} and len(events) == 2
+    complete = events[-1]["InvokeComplete"]
+    assert complete["ErrorCode"] == "Sandbox.Timedout"
+    assert json.loads(complete["ErrorDetails"])["errorMessage"].endswith("Task timed out after 1.00 seconds")
