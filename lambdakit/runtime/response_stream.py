@@ -35,7 +35,6 @@ class ResponseStream:
         self._open = True
         self.started = False   # the runtime began a streaming response
         self.broken = False    # the caller went away
-        self.sent_bytes = 0
         self.request_id = self.executed_version = None  # the invocation's, known when it starts
 
     def begin(self, request_id, executed_version):
@@ -51,7 +50,6 @@ class ResponseStream:
     def write(self, data):
         with self._lock:
             if self._open and data:
-                self.sent_bytes += len(data)
                 self._deliver(self._on_write, data)
 
     def close(self):
