@@ -185,6 +185,55 @@ def lambda_handler(event, context):
 """
 
 
+def _words(loop="while true; do", after_error="continue", error_path="error",
+           error_body="""-d '{"errorType": "MissingText", "errorMessage": "the event has no text"}'""",
+           count="", reverse="", answer=r'''"{\"words\": $COUNT, \"reversed\": \"$REVERSED\"}"'''):
+    """Exercise 11.3's bootstrap (the solution when called without arguments)."""
+    walk = 'for WORD in $TEXT; do\n    REVERSED="$WORD${REVERSED:+ }$REVERSED"\n    COUNT=$((COUNT + 1))\n  done'
+    if count or reverse:
+        walk = f"{walk}\n  {count}\n  {reverse}"
+    return f"""%%lambda words --runtime provided.al2023
+#!/bin/bash
+API="http://${{AWS_LAMBDA_RUNTIME_API}}/2018-06-01/runtime"
+{loop}
+  HEADERS="$(mktemp)"
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  if ! echo "$EVENT" | grep -q '"text": *"'; then
+    curl -sS -o /dev/null "$API/invocation/$REQUEST_ID/{error_path}" {error_body}
+    {after_error}
+  fi
+  TEXT=$(echo "$EVENT" | sed 's/.*"text": *"\\([^"]*\\)".*/\\1/')
+  REVERSED=""
+  COUNT=0
+  {walk}
+  curl -sS -o /dev/null "$API/invocation/$REQUEST_ID/response" -d {answer}
+done
+"""
+
+
+WORDS_TAC = r"""%%lambda words --runtime provided.al2023
+#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+HEADERS=/tmp/headers
+PATTERN='"text": *"([a-z ]*)"'
+while :; do
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  ID=$(sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: *\([^[:space:]]*\).*/\1/p' "$HEADERS")
+  if [[ $EVENT =~ $PATTERN ]]; then
+    TEXT="${BASH_REMATCH[1]}"
+    COUNT=$(echo $TEXT | wc -w)
+    REVERSED=$(echo $TEXT | tr ' ' '\n' | tac | paste -sd' ')
+    curl -sS -o /dev/null -X POST "$API/invocation/$ID/response" -d "{\"words\": $COUNT, \"reversed\": \"$REVERSED\"}"
+  else
+    curl -sS -o /dev/null -X POST "$API/invocation/$ID/error" -H "Lambda-Runtime-Function-Error-Type: Function.MissingText" \
+      -d '{"errorType": "MissingText", "errorMessage": "the event has no text"}'
+  fi
+done
+"""
+
+
 def _ec2(count, on_error="raise"):
     return f"""%%lambda EC2MonitoringFunction --timeout 30
 import boto3
@@ -537,12 +586,16 @@ def canary_verdict(records, primary, canary, max_error_rate=0.01):
                   "off: python3.11": "importable_layouts = {'b', 'e'}"},
     },
     "11.3": {
-        "correct": {"list": 'edge_choices = ["cf", "cf", "edge", "edge", "cf"]',
-                    "tuple": 'edge_choices = ("cf",) * 2 + ("edge",) * 2 + ("cf",)'},
-        "wrong": {"hard-coded: all edge": 'edge_choices = ["edge"] * 5',
-                  "anti-pattern: network from CloudFront Functions": 'edge_choices = ["cf", "cf", "cf", "edge", "cf"]',
-                  "off: Python at the viewer": 'edge_choices = ["cf", "cf", "edge", "cf", "cf"]',
-                  "off: other words": 'edge_choices = ["CloudFront", "cf", "edge", "edge", "cf"]'},
+        "correct": {"sed and a for loop": _words(),
+                    "bash regex, wc, tac": WORDS_TAC},
+        "wrong": {"hard-coded: the lesson's example": _words(answer=r'''"{\"words\": 6, \"reversed\": \"be to not or be to\"}"'''),
+                  "anti-pattern: one event, then exit": _words(loop="for ONCE in 1; do"),
+                  "anti-pattern: ends after an error": _words(after_error="exit 1"),
+                  "anti-pattern: the error as a response": _words(error_path="response"),
+                  "off: counts the spaces": _words(count=r'''COUNT=$(echo -n "$TEXT" | tr -cd ' ' | wc -c)'''),
+                  "off: error type in the header only": _words(
+                      error_body=r"""-H 'Lambda-Runtime-Function-Error-Type: Function.MissingText' -d 'the event has no text'"""),
+                  "off: letters reversed": _words(reverse='''REVERSED=$(echo -n "$TEXT" | rev)''')},
     },
     # ------------------------------------------------------------------ lesson 12
     "12.1": {

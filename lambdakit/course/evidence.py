@@ -58,11 +58,13 @@ def function_source(name):
     """The handler source of a function on the kernel's default runtime, or None."""
     from ..core.errors import ResourceNotFoundException
     from ..notebook.default import default_runtime
+    from ..runtime.runtimes import code_file
     runtime = default_runtime()
     try:
         location = runtime.get_function(name)["Code"]["Location"].removeprefix("file://")
-        handler = runtime.get_function_configuration(name)["Handler"]
-        path = os.path.join(location, handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
+        config = runtime.get_function_configuration(name)
+        # MODULE.py, index.mjs or a custom runtime's bootstrap: the file the cell became
+        path = os.path.join(location, code_file(config["Runtime"], config["Handler"]))
         with open(path, encoding="utf-8") as f:
             return f.read()
     except (ResourceNotFoundException, OSError):
