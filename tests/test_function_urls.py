@@ -7,6 +7,7 @@ import os
 import shutil
 import urllib.error
 import urllib.request
+from http.client import IncompleteRead
 
 import pytest
 
@@ -153,3 +154,17 @@ def test_a_python_function_behind_a_streaming_url_answers_whole(client, runtime)
     url = streaming_url(client, runtime, "url-python", ECHO)
     status, headers, body = http(url + "p")
     assert (status, headers["x-echo"], json.loads(body)["path"]) == (201, "yes", "/p")
+
+
+@needs_node
+def test_an_error_after_the_first_chunk_cuts_the_streamed_body_short(client, runtime):
+    url = streaming_url(client, runtime, "url-breaks", NODE_HANDLER, runtime="nodejs22.x", handler="index.handler")
+    with Gate() as gate:
+        request = urllib.request.Request(url, method="POST", data=json.dumps({"gate": gate.url, "fail": True}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, first = response.status, response.read1(1 << 16)
+            gate.open(1)
+            with pytest.raises(IncompleteRead) as cut:
+                response.read()
+    assert (status, first) == (200, b"one,")  # the status went out with the first chunk
+    assert cut.value.partial == b"two,"

@@ -171,7 +171,7 @@ class _StreamedReply:
             except ValueError:
                 raise OSError("a prelude that is not JSON") from None
             self._head(status, headers)
-        if data:
+        if data and self.handler.command != "HEAD":
             self.handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
     def _head(self, status, headers):
@@ -194,7 +194,8 @@ class _StreamedReply:
         if result.function_error or self.stream.broken:
             self.handler.close_connection = True
             return None
-        self.handler.wfile.write(b"0\r\n\r\n")
+        if self.handler.command != "HEAD":
+            self.handler.wfile.write(b"0\r\n\r\n")
         return None
 
 
