@@ -70,17 +70,29 @@ def test_errors_posted_by_the_runtime(runtime, tmp_path):
 
 
 def test_missing_or_unrunnable_bootstrap_is_invalid_entrypoint(runtime, tmp_path):
+    # AWS's words, from the platform (as in awslabs/aws-lambda-dart-runtime#20 and
+    # softprops/serverless-rust#122): "RequestId: <id> Error: ...", also logged with the type.
     runtime.create_function("no-bootstrap", package(tmp_path, {"main.sh": "echo hi\n"}), runtime="provided.al2023")
     missing = runtime.invoke("no-bootstrap", {})
-    assert missing.result == {"errorMessage": "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-                              "errorType": "Runtime.InvalidEntrypoint"}
+    expected = (f"RequestId: {missing.request_id} Error: "
+                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+    assert missing.result == {"errorMessage": expected, "errorType": "Runtime.InvalidEntrypoint"}
+    assert f"{expected}\nRuntime.InvalidEntrypoint\nEND RequestId: {missing.request_id}" in missing.log
     plain = tmp_path / "plain"
     plain.mkdir()
     runtime.create_function("not-executable", package(plain, {"bootstrap": "#!/bin/sh\n"}, executable=()),
                             runtime="provided.al2023")
     refused = runtime.invoke("not-executable", {})
-    assert refused.result == {"errorMessage": "fork/exec /var/task/bootstrap: permission denied",
+    assert refused.result == {"errorMessage": f"RequestId: {refused.request_id} Error: "
+                                              "fork/exec /var/task/bootstrap: permission denied",
                               "errorType": "Runtime.InvalidEntrypoint"}
+
+
+def test_an_init_error_a_runtime_posts_is_kept_as_posted(runtime, tmp_path):
+    script = ("#!/bin/sh\ncurl -sS -o /dev/null http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error "
+              "-d '{\"errorMessage\": \"no handler\", \"errorType\": \"Runtime.NoHandler\"}'\n")
+    runtime.create_function("init-error", package(tmp_path, {"bootstrap": script}), runtime="provided.al2023")
+    assert runtime.invoke("init-error", {}).result == {"errorMessage": "no handler", "errorType": "Runtime.NoHandler"}
 
 
 def test_a_bootstrap_that_exits_is_runtime_exit_error(runtime, tmp_path):

@@ -10,7 +10,7 @@ from ..core import limits, records
 from ..core.clock import iso_ms
 from ..core.records import InvocationRecord
 from ..cost.pricing import billed_duration_ms
-from . import logs
+from . import logs, runtimes
 from .environment import exit_text
 
 # The 6 MB response quota as Lambda enforces and words it: "... maximum allowed payload
@@ -101,7 +101,13 @@ class Invocation:
             else (time.monotonic() - started) * 1000.0
         if error is not None:
             self.init_error = error
-            self._fail(json.dumps(error).encode(), error["errorType"], records.FUNCTION_ERROR)
+            if error["errorType"] == runtimes.INVALID_ENTRYPOINT:
+                # Lambda's own words, not a runtime's (runtimes.exec_runtime sends them for the
+                # platform): prefixed with the request id, and logged as "RequestId: ... Error: ...".
+                self._fail_platform(error["errorMessage"], runtimes.INVALID_ENTRYPOINT, records.FUNCTION_ERROR)
+                self.output += f"{json.loads(self.payload)['errorMessage']}\n{runtimes.INVALID_ENTRYPOINT}\n"
+            else:
+                self._fail(json.dumps(error).encode(), error["errorType"], records.FUNCTION_ERROR)
             self.keep = False
         elif self.peak_kb > self.config.memory_size * 1024:  # over the size between two samples
             self.init_error = {"errorType": "Runtime.OutOfMemory"}

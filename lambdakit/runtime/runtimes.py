@@ -19,6 +19,7 @@ import sys
 from . import rootfs
 
 NODE, PROVIDED, PYTHON_RIC = "node", "provided", "python-ric"
+INVALID_ENTRYPOINT = "Runtime.InvalidEntrypoint"
 # The Node.js runtime lambdakit ships, in the package: "{lambdakit}" is the package's directory
 # as the environment sees it (/var/runtime/lambdakit in a sandbox, where AWS keeps its runtime).
 NODE_BOOTSTRAP = "{lambdakit}/runtime/node/index.mjs"
@@ -109,15 +110,14 @@ def exec_runtime(spec, fd, task_root):
     if spec["runtime_family"] == PROVIDED:
         found = [path for path in argv if os.path.isfile(path)]
         if not found:
-            _init_error("Runtime.InvalidEntrypoint",
-                        f"Couldn't find valid bootstrap(s): [{' '.join(argv)}]")
+            _init_error(INVALID_ENTRYPOINT, f"Couldn't find valid bootstrap(s): [{' '.join(argv)}]")
         argv = found[:1]
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     try:
         os.execve(argv[0], argv, os.environ)
     except OSError as e:  # Go's words, as Lambda's init process reports it
-        _init_error("Runtime.InvalidEntrypoint", f"fork/exec {argv[0]}: {_GO_ERRNO.get(e.errno, e.strerror.lower())}")
+        _init_error(INVALID_ENTRYPOINT, f"fork/exec {argv[0]}: {_GO_ERRNO.get(e.errno, e.strerror.lower())}")
 
 
 _GO_ERRNO = {13: "permission denied", 8: "exec format error", 2: "no such file or directory"}
