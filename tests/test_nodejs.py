@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -354,3 +355,29 @@ export const handler = awslambda.streamifyResponse((event, responseStream) => {
     assert sync.result["errorMessage"] == "Streaming does not support non-async handlers."
     unfinished = runtime.invoke_with_response_stream(name, {}, response_stream=CollectedStream())
     assert unfinished.result["errorMessage"] == "Response stream is not finished."
+
+
+HEAP_LIMIT = ('import v8 from "node:v8";\nexport const handler = async () => '
+              '({ heap: v8.getHeapStatistics().heap_size_limit });')
+
+
+def _heap_limit_of_node(*flags):
+    script = "console.log(require('v8').getHeapStatistics().heap_size_limit)"
+    return int(subprocess.run([shutil.which("node"), *flags, "-e", script], capture_output=True, text=True,
+                              check=True, env={"PATH": os.environ.get("PATH", "")}).stdout)
+
+
+@pytest.mark.parametrize("memory", [128, 1024])
+def test_the_v8_heap_is_sized_from_the_memory_size(runtime, name, memory):
+    # AWS's bootstrap: a tenth of the memory is new space (half of it per semi-space), the rest old space.
+    deploy(runtime, name, HEAP_LIMIT, memory_size=memory)
+    heap = runtime.invoke(name, {}).result["heap"]
+    new_space = memory // 10
+    assert heap == _heap_limit_of_node(f"--max-semi-space-size={new_space // 2}",
+                                       f"--max-old-space-size={memory - new_space}")
+    assert heap < 1.1 * memory * 1024 * 1024 < _heap_limit_of_node()
+
+
+def test_node_options_that_size_the_heap_replace_awss_sizes(runtime, name):
+    deploy(runtime, name, HEAP_LIMIT, memory_size=128, env={"NODE_OPTIONS": "--max_old_space_size=300"})
+    assert runtime.invoke(name, {}).result["heap"] == _heap_limit_of_node("--max_old_space_size=300")

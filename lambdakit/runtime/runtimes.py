@@ -88,6 +88,22 @@ def command(kind, handler):
     return ["{task}/bootstrap", "/opt/bootstrap"]  # AWS looks for these two, in this order
 
 
+_HEAP_FLAGS = ("--max-semi-space-size", "--max_semi_space_size", "--max-old-space-size", "--max_old_space_size")
+
+
+def node_heap_args(memory_size, node_options):
+    """V8's heap sized from the function's memory, as AWS's Node.js bootstrap does (its script in
+    the nodejs18.x base image; nodejs24.x's, read by dev.to/wonderfulsoap, keeps the tenth and the
+    NODE_OPTIONS rule): a tenth is new space, each semi-space half of it, the rest old space; none
+    of it when NODE_OPTIONS sets either size itself. Without them V8 would size its heap from the
+    machine's memory, far beyond the function's."""
+    if not memory_size or any(flag in node_options for flag in _HEAP_FLAGS):
+        return []
+    memory = int(memory_size)
+    new_space = memory // 10
+    return [f"--max-semi-space-size={new_space // 2}", f"--max-old-space-size={memory - new_space}"]
+
+
 # -- in the spare, after sandbox.enter() -------------------------------------------------
 
 def exec_runtime(spec, fd, task_root):
@@ -98,6 +114,9 @@ def exec_runtime(spec, fd, task_root):
             for part in spec["command"]]
     if spec["runtime_family"] == NODE and not os.path.exists(argv[0]):
         argv[0] = rootfs.NODE_INSIDE  # a node from outside the system directories, bound there
+    if spec["runtime_family"] == NODE:
+        argv[1:1] = node_heap_args(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+                                   os.environ.get("NODE_OPTIONS", ""))
     if spec["runtime_family"] == NODE and not os.environ.get("NODE_PATH"):
         # What AWS's Node.js bootstrap script sets when the function has not (as read from the
         # nodejs24.x runtime by dev.to/wonderfulsoap, "Official Node.js Runtime Analysis"):
