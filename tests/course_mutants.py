@@ -733,7 +733,7 @@ scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)
         "correct": {"paginator": _ec2(PAGINATOR), "NextToken loop": _ec2(NEXT_TOKEN)},
         "wrong": {"hard-coded: three": _ec2("        running = 3"),
                   "anti-pattern: the error swallowed": _ec2(PAGINATOR, on_error="return {'statusCode': 500}"),
-                  "off: the first page only": _ec2("        # get_paginator would read every page\n        page = ec2.describe_instances(Filters=FILTERS)\n"
+                  "off: the first page only": _ec2("        page = ec2.describe_instances(Filters=FILTERS)\n"
                                                    "        running = sum(len(r['Instances']) for r in page['Reservations'])"),
                   "off: every state counted": _ec2(PAGINATOR.replace("paginate(Filters=FILTERS)", "paginate()"))},
     },
@@ -775,6 +775,8 @@ scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)
                         "@durable_execution", 'def reserve_stock(step_context):\n    return "reserved"\n\n@durable_execution')},
         "wrong": {"hard-coded: approved without asking": _approval(approved='"yes"'),
                   "anti-pattern: the reservation outside a step": _approval(reserve='reserved = "reserved"'),
+                  "anti-pattern: not durable, the decorator only in a comment": _approval().replace(
+                      "@durable_execution\n", "# @durable_execution\n"),
                   "off: two hours, not two days": _approval(wait="context.wait(Duration.from_hours(2))")},
     },
     "14.2": {
