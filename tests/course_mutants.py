@@ -51,6 +51,14 @@ def _monthly(mb="1024", ms="1000", free_requests="max(requests - 1_000_000, 0)",
 
 
 
+_API_1536 = 'api_design = {"memory_mb": 1536, "provisioned": 0, "p99_ms": 261}'
+
+
+def _worker(memory, invocation, cap, bill):
+    return (f'worker_design = {{"memory_mb": {memory}, "invocation": "{invocation}", "max_concurrency": {cap}}}\n'
+            f"month_bill = {bill}")
+
+
 def _log(request_id="context.aws_request_id", emit="print(json.dumps(log_data))"):
     return f"""%%lambda structured-log
 import json
@@ -669,22 +677,34 @@ def first_alarm(datapoints, threshold, m, n):
     },
     # ------------------------------------------------------------------ lesson 13
     "13.1": {
-        "correct": {"computed": """lambda_part = billing.provisioned_cost(10, 512, 30 * 24 * 3600, invocations=1_000_000, duration_ms=200).total
-scenario_2 = {"rest_api": round(lambda_part + Decimal("3.50"), 2), "http_api": round(lambda_part + Decimal("1.00"), 2)}""",
-                    "by hand": """lam = 10 * 0.5 * 2_592_000 * 0.0000041667 + 100_000 * 0.0000097222 + 0.20
-scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}"""},
-        "wrong": {"hard-coded: the guide's": 'scenario_2 = {"rest_api": 57.00, "http_api": 54.50}',
-                  "anti-pattern: on-demand duration rate": """lam = 10 * 0.5 * 2_592_000 * 0.0000041667 + 100_000 * 0.0000166667 + 0.20
-scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}""",
-                  "off: 0.512 GB": """lam = 10 * 0.512 * 2_592_000 * 0.0000041667 + 102_400 * 0.0000097222 + 0.20
-scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)}"""},
+        "correct": {"1536 MB, the cheapest that meets the goal": 'api_design = {"memory_mb": 1536, "provisioned": 0, "p99_ms": 261}',
+                    "1769 MB, a full vCPU": 'api_design = {"memory_mb": 1769, "provisioned": 0, "p99_ms": 230.0}'},
+        "wrong": {"hard-coded: the lesson's first guess": 'api_design = {"memory_mb": 1024, "provisioned": 0, "p99_ms": 376}',
+                  "hard-coded: a p99 not measured": 'api_design = {"memory_mb": 1536, "provisioned": 0, "p99_ms": 120}',
+                  "anti-pattern: provisioned concurrency for a p99 goal": 'api_design = {"memory_mb": 1536, "provisioned": 2, "p99_ms": 261}',
+                  "anti-pattern: the largest memory, unmeasured": 'api_design = {"memory_mb": 10240, "provisioned": 0, "p99_ms": 230}',
+                  "off: the p99 in seconds": 'api_design = {"memory_mb": 1536, "provisioned": 0, "p99_ms": 0.261}',
+                  "off: memory in GB": 'api_design = {"memory_mb": 1.5, "provisioned": 0, "p99_ms": 261}'},
+    },
+    "13.2": {
+        "correct": {"a queue, 768 MB": [_API_1536, _worker(768, "queue", 2, "13.80")],
+                    "async, 1280 MB, beside a 1769 MB API": [
+                        'api_design = {"memory_mb": 1769, "provisioned": 0, "p99_ms": 230}',
+                        _worker(1280, "async", 2, "Decimal('15.06')")]},
+        "wrong": {"hard-coded: one weekday's bill times 30": [_API_1536, _worker(768, "queue", 2, "14.79")],
+                  "anti-pattern: the API waits for the invoice": [_API_1536, _worker(768, "sync", 2, "13.80")],
+                  "anti-pattern: no cap on the worker": [_API_1536, _worker(768, "queue", None, "13.80")],
+                  "anti-pattern: sized on a weekday, not the sale": [_API_1536, _worker(512, "queue", 2, "13.45")],
+                  "off: more workers than connections": [_API_1536, _worker(768, "queue", 5, "13.80")],
+                  "off: the bill in cents": [_API_1536, _worker(768, "queue", 2, "1380")]},
     },
     "13.3": {
-        "correct": {"lower": 'review_answers = ["c", "b", "a", "c", "a", "a", "c", "a"]',
-                    "upper, spaced": 'review_answers = ("C", "b ", "A", "c", "a", "a", " c", "a")'},
-        "wrong": {"hard-coded: all a": 'review_answers = ["a"] * 8',
-                  "anti-pattern: the guide's answers": 'review_answers = ["b", "b", "a", "c", "a", "a", "c", "a"]',
-                  "off: one short": 'review_answers = ["c", "b", "a", "c", "a", "a", "c"]'},
+        "correct": {"a durable function": 'long_step = {"choice": "durable", "invocations_per_order": 2}',
+                    "Step Functions, two Lambda tasks": 'long_step = {"choice": "step_functions", "invocations_per_order": 1 + 1}'},
+        "wrong": {"hard-coded: one invocation per order": 'long_step = {"choice": "durable", "invocations_per_order": 1}',
+                  "anti-pattern: the API waits for the warehouse": 'long_step = {"choice": "sync", "invocations_per_order": 1}',
+                  "anti-pattern: one asynchronous invocation": 'long_step = {"choice": "async", "invocations_per_order": 1}',
+                  "off: the wait counted as an invocation": 'long_step = {"choice": "durable", "invocations_per_order": 3}'},
     },
     "7.2": {
         "correct": {"re-raised": _order(), "wrapped": _order("raise RuntimeError(f'order {event.get(\"order_id\")} failed') from e")},
@@ -758,13 +778,6 @@ scenario_2 = {"rest_api": round(lam + 3.50, 2), "http_api": round(lam + 1.00, 2)
         "wrong": {"hard-coded: a fixed dimension": _emf(dimension="'my-function'"),
                   "anti-pattern: a Python dict printed": _emf(emit="print(metrics)"),
                   "off: milliseconds as the unit": _emf(unit="'Milliseconds'")},
-    },
-    "13.2": {
-        "correct": {"rounded": "provisioned_for_no_cold_starts = (12, 64.80)",
-                    "computed": "provisioned_for_no_cold_starts = [12, billing.provisioned_cost(12, 512, 30 * 24 * 3600).provisioned]"},
-        "wrong": {"hard-coded: none needed": "provisioned_for_no_cold_starts = (0, 0)",
-                  "anti-pattern: more than needed": "provisioned_for_no_cold_starts = (13, round(float(billing.provisioned_cost(13, 512, 30 * 24 * 3600).provisioned), 2))",
-                  "off: 0.512 GB": "provisioned_for_no_cold_starts = (12, round(12 * 0.512 * 2_592_000 * 0.0000041667, 2))"},
     },
     # ------------------------------------------------------------------ lesson 14
     "14.1": {

@@ -1,6 +1,8 @@
-# Every environment the day ever needs at once, provisioned, means no cold start; then look for fewer.
-provisioned = checkout.concurrency.max
-while provisioned > 0 and checkout_day(provisioned - 1).function("checkout").latency_cold.total == 0:
-    provisioned -= 1
-monthly = billing.provisioned_cost(provisioned, 512, 30 * 24 * 3600).provisioned
-provisioned_for_no_cold_starts = (provisioned, round(monthly, 2))
+# A queue decouples the invoice from the answer; the cap protects the invoice store. The sale
+# day's busiest hour decides the worker's memory.
+cap = SCENARIO.invoice_connections
+worker_months = {memory: try_worker(memory) for memory in (512, 768, 1024)}
+worker_memory = min(m for m, month in worker_months.items()
+                    if capstone.busiest_hour_load(month, cap) <= SCENARIO.busiest_hour_load)
+worker_design = {"memory_mb": worker_memory, "invocation": "queue", "max_concurrency": cap}
+month_bill = round(try_api(api_design["memory_mb"]).bill.total() + worker_months[worker_memory].bill.total(), 2)
