@@ -88,13 +88,15 @@ TOOLS = ("bash", "curl")
 
 def _word_events(rng):
     """Events for the word runtime, drawn per learner: the first starts the environment,
-    the rest (a missing text and an empty one among them) must all reach it warm."""
+    the rest (a missing text and an empty text among them) must all reach it warm."""
     def text(count):
         return " ".join(rng.choice(WORDS) for _ in range(count))
     first = {"text": text(rng.randint(3, 6))}
     rest = [{"id": rng.randint(100, 999), "text": text(rng.randint(7, 11)), "lang": "en"},
-            {"title": text(2)}, {"text": ""}, {"text": text(1)}, {"text": text(rng.randint(2, 5)), "n": 2}]
+            {"text": ""}, {"text": text(1)}, {"text": text(rng.randint(2, 5)), "n": 2}]
     rng.shuffle(rest)
+    # never last: a runtime that ends after an error must meet another event
+    rest.insert(rng.randrange(len(rest)), {"title": text(2)})
     return [first] + rest
 
 
