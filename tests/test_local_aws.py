@@ -210,6 +210,12 @@ def aws(virtual):
     return virtual.local_aws()
 
 
+def allow_s3(runtime, function, bucket, qualifier=None):
+    """The permission S3 needs before a bucket's notification may name the function."""
+    runtime.add_permission(function, f"s3-{bucket}", "lambda:InvokeFunction", "s3.amazonaws.com", qualifier=qualifier,
+                           source_arn=f"arn:aws:s3:::{bucket}", source_account="123456789012")
+
+
 def jpeg(width=640, height=480, color=(200, 40, 40)):
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, format="JPEG")
@@ -346,6 +352,7 @@ def test_seed_s3_logger_lab_filters_and_url_encoded_keys(virtual, aws):
     s3.create_bucket(Bucket="lambda-demo-bucket-unique-name")
     create_log_table(aws)
     virtual.create_function("S3ProcessorFunction", SEED_S3_LOGGER, timeout=30)
+    allow_s3(virtual, "S3ProcessorFunction", "lambda-demo-bucket-unique-name")
     # The seed's trigger: all object create events, prefix uploads/, suffix .txt, set with boto3.
     s3.put_bucket_notification_configuration(
         Bucket="lambda-demo-bucket-unique-name",
@@ -383,7 +390,9 @@ def test_thumbnail_lab_end_to_end_upload_thumbnail_then_logged(virtual, aws):
     create_log_table(aws)
     virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512, layers=[pillow_layer(virtual)])
     virtual.create_function("logger", SEED_S3_LOGGER, timeout=30)
+    allow_s3(virtual, "thumbnail", "photos")
     aws.add_s3_trigger("photos", "thumbnail", prefix="uploads/", suffix=".jpg")
+    allow_s3(virtual, "logger", "photos")
     aws.add_s3_trigger("photos", "logger", prefix="thumbnails/")
 
     s3.put_object(Bucket="photos", Key="uploads/cat.jpg", Body=jpeg(640, 480))
@@ -407,6 +416,7 @@ def test_seed_thumbnail_on_its_own_bucket_is_stopped_after_16(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="my-photos")
     virtual.create_function("thumbnail", SEED_THUMBNAIL, timeout=30, memory=512, layers=[pillow_layer(virtual)])
+    allow_s3(virtual, "thumbnail", "my-photos")
     aws.add_s3_trigger("my-photos", "thumbnail")
 
     s3.put_object(Bucket="my-photos", Key="photo.jpg", Body=jpeg())
@@ -445,6 +455,7 @@ def test_a_stopped_loop_event_lands_in_the_dlq_and_on_failure_destination(virtua
     virtual.create_function("copier", LOOPING_COPIER, timeout=30,
                             dead_letter_config={"TargetArn": arn + "loop-dlq"})
     virtual.put_function_event_invoke_config("copier", on_failure=arn + "loop-failures")
+    allow_s3(virtual, "copier", "loop")
     aws.add_s3_trigger("loop", "copier")
 
     aws.client("s3").put_object(Bucket="loop", Key="a.txt", Body=b"1")
@@ -478,6 +489,7 @@ def test_a_stopped_loop_event_lands_in_the_dlq_and_on_failure_destination(virtua
 def test_a_stopped_loop_event_without_a_dlq_or_destination_is_only_dropped(virtual, aws):
     aws.client("s3").create_bucket(Bucket="loop")
     virtual.create_function("copier", LOOPING_COPIER, timeout=30)
+    allow_s3(virtual, "copier", "loop")
     aws.add_s3_trigger("loop", "copier")
     aws.client("s3").put_object(Bucket="loop", Key="a.txt", Body=b"1")
     stopped = aws.settle()[-1]
@@ -499,6 +511,7 @@ def lambda_handler(event, context):
     if key.count("copy-") < 2:
         s3.copy_object(Bucket="copies", Key="copy-" + key, CopySource={"Bucket": "copies", "Key": key})
 ''', timeout=30)
+    allow_s3(virtual, "copier", "copies")
     aws.add_s3_trigger("copies", "copier")
     for name in ("a.txt", "b.txt"):
         s3.put_object(Bucket="copies", Key=name, Body=b"1")
@@ -515,6 +528,7 @@ def test_object_removed_event(virtual, aws):
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="logs")
     virtual.create_function("on-delete", "def lambda_handler(event, context):\n    return event\n")
+    allow_s3(virtual, "on-delete", "logs")
     aws.add_s3_trigger("logs", "on-delete", events=["s3:ObjectRemoved:*"], suffix=".log")
     s3.put_object(Bucket="logs", Key="old/app 1.log", Body=b"...")
     s3.put_object(Bucket="logs", Key="keep.txt", Body=b"...")
@@ -540,6 +554,47 @@ def test_a_notification_for_a_missing_function_is_refused(virtual, aws):
     assert s3.get_bucket_notification_configuration(Bucket="orphans").get("LambdaFunctionConfigurations") is None
 
 
+def test_s3_needs_the_function_policy_to_allow_it_for_that_bucket(virtual, aws):
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="guarded")
+    virtual.create_function("guarded-fn", "def lambda_handler(event, context):\n    return 1\n")
+    arn = virtual.get_function_configuration("guarded-fn")["FunctionArn"]
+    config = {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+
+    def refusal():
+        with pytest.raises(ClientError) as caught:
+            s3.put_bucket_notification_configuration(Bucket="guarded", NotificationConfiguration=config)
+        return caught.value.response["Error"]
+
+    # No statement, a statement for another bucket, one for another account: S3 refuses, as AWS does.
+    for source_arn, source_account in ((None, None), ("arn:aws:s3:::other", "123456789012"),
+                                       ("arn:aws:s3:::guarded", "210987654321")):
+        if source_arn:
+            virtual.add_permission("guarded-fn", "s3", "lambda:InvokeFunction", "s3.amazonaws.com",
+                                   source_arn=source_arn, source_account=source_account)
+        error = refusal()
+        assert (error["Code"], error["Message"]) == \
+            ("InvalidArgument", "Unable to validate the following destination configurations")
+        assert error["ArgumentValue"] == f"Not authorized to invoke function [{arn}]"
+        if source_arn:
+            virtual.remove_permission("guarded-fn", "s3")
+    virtual.add_permission("guarded-fn", "s3", "lambda:InvokeFunction", "s3.amazonaws.com",
+                           source_arn="arn:aws:s3:::guarded", source_account="123456789012")
+    s3.put_bucket_notification_configuration(Bucket="guarded", NotificationConfiguration=config)
+    s3.put_object(Bucket="guarded", Key="one", Body=b"1")
+    [delivered] = aws.settle()
+    assert delivered.request_id and not delivered.dropped
+
+    # The permission removed later: Lambda refuses S3's invoke, and the event is dropped.
+    virtual.remove_permission("guarded-fn", "s3")
+    s3.put_object(Bucket="guarded", Key="two", Body=b"2")
+    [_, dropped] = aws.settle()
+    assert dropped.request_id is None
+    assert dropped.dropped.startswith("AccessDeniedException: s3.amazonaws.com is not authorized to perform: "
+                                      f"lambda:InvokeFunction on resource: {arn}")
+    assert [r.function for r in virtual.records] == ["guarded-fn"]
+
+
 def test_a_qualified_arn_invokes_that_alias(virtual, aws):
     virtual.create_function("versioned",
                             "def lambda_handler(event, context):\n    return context.invoked_function_arn\n",
@@ -547,6 +602,7 @@ def test_a_qualified_arn_invokes_that_alias(virtual, aws):
     virtual.create_alias("versioned", "live", "1")
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="aliased")
+    allow_s3(virtual, "versioned", "aliased", qualifier="live")
     aws.add_s3_trigger("aliased", "versioned", qualifier="live")
     s3.put_object(Bucket="aliased", Key="k", Body=b"")
     [delivery] = aws.settle()

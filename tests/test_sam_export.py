@@ -68,6 +68,8 @@ def app(virtual, tmp_path):
         destination_config={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:order-failures"}})
     virtual.schedule("cron(0 12 * * ? *)", "order-worker", rule="noon-report")
     aws.client("s3").create_bucket(Bucket="order-uploads")
+    virtual.add_permission("order-worker", "s3-uploads", "lambda:InvokeFunction", "s3.amazonaws.com",
+                           source_arn="arn:aws:s3:::order-uploads", source_account="123456789012")
     aws.add_s3_trigger("order-uploads", "order-worker", prefix="incoming/", suffix=".csv")
     virtual.api_gateway({"POST /orders": "order-worker"})
     out = tmp_path / "app"

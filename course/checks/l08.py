@@ -42,6 +42,12 @@ def local_aws(code, name, **settings):
         yield lam, aws
 
 
+def _allow_s3(lam, function, bucket):
+    """The statement S3 needs in the function's policy before a notification may name it."""
+    lam.add_permission(function, f"s3-{bucket}", "lambda:InvokeFunction", "s3.amazonaws.com",
+                       source_arn=f"arn:aws:s3:::{bucket}", source_account="123456789012")
+
+
 def _rgba_png(size):
     from PIL import Image
     buffer = io.BytesIO()
@@ -58,6 +64,7 @@ def thumbnail(code):
         s3 = aws.client("s3")
         for bucket in ("photos", "photos-thumbnails"):
             s3.create_bucket(Bucket=bucket)
+        _allow_s3(lam, "thumbnail", "photos")
         aws.add_s3_trigger("photos", "thumbnail")
         rng = learner_random("8.1")
         size = (rng.randint(300, 900), rng.randint(200, 700))
@@ -107,6 +114,8 @@ def logger_trigger(notification):
                ("uploads/photo.jpg", b"jpeg"), ("test-file.txt", b"outside the prefix")]
     with local_aws(LOGGER, "S3ProcessorFunction", timeout=30) as (lam, aws):
         lam.create_function("HelloWorldFunction", HELLO)
+        for function in ("S3ProcessorFunction", "HelloWorldFunction"):  # the lab's console added both
+            _allow_s3(lam, function, "lambda-demo-bucket-unique-name")
         s3 = aws.client("s3")
         s3.create_bucket(Bucket="lambda-demo-bucket-unique-name")
         aws.client("dynamodb").create_table(

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from ..core.config import function_arn
 from ..core.errors import LambdaError
-from ..core.limits import REGION
+from ..core.limits import ACCOUNT_ID, REGION
 from ..runtime.envvars import DUMMY_CREDENTIALS
 from . import loops
 from .s3notify import RecursiveLoop, S3Delivery, S3Notice, s3_event, split_function_arn
@@ -31,6 +31,7 @@ log = logging.getLogger("lambdakit.aws")
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+S3_PRINCIPAL = "s3.amazonaws.com"
 MEETING_TIMEOUT_S = 20.0
 
 # While local services are on, these kernel variables would send boto3 elsewhere or with
@@ -93,9 +94,11 @@ class LocalAws:
     # --------------------------------------------------------------- S3 triggers
     def add_s3_trigger(self, bucket, function, *, events=("s3:ObjectCreated:*",), prefix=None,
                        suffix=None, qualifier=None, configuration_id=None):
-        """Add a Lambda notification to `bucket`'s configuration, as the console's "Add
-        trigger" does (boto3's put_bucket_notification_configuration replaces the whole
-        configuration; this keeps the entries already there)."""
+        """Add a Lambda notification to `bucket`'s configuration, keeping the entries already
+        there (boto3's put_bucket_notification_configuration replaces the whole configuration).
+        As with the SDK and the CLI, S3 refuses it unless the function's resource-based policy
+        lets s3.amazonaws.com invoke it (Runtime.add_permission with source_arn
+        "arn:aws:s3:::BUCKET"); the console's "Add trigger" adds that permission itself."""
         s3 = self.client("s3")
         config = s3.get_bucket_notification_configuration(Bucket=bucket)
         config.pop("ResponseMetadata", None)
@@ -154,7 +157,7 @@ class LocalAws:
 
     def _answer(self, message):
         if message["op"] == "validate":
-            return {"missing": [arn for arn in message["arns"] if not self._function_exists(arn)]}
+            return {"missing": [arn for arn in message["arns"] if not self._s3_may_invoke(arn, message["bucket"])]}
         if message["op"] == "s3":
             self._deliver(S3Notice.from_message(message))
             return {"ok": True}
@@ -166,12 +169,15 @@ class LocalAws:
                 return {"meeting": self._meetings.get(message["table"])}
         return {"error": f"unknown operation {message['op']!r}"}
 
-    def _function_exists(self, arn):
+    def _s3_may_invoke(self, arn, bucket):
+        """Whether the function exists and its resource-based policy (AddPermission) lets
+        s3.amazonaws.com invoke it for `bucket` of this account, as AWS checks both when the
+        notification configuration is put and when an event is sent."""
         try:
-            self.runtime.get_function_configuration(*split_function_arn(arn))
+            return self.runtime.invoke_allowed(*split_function_arn(arn), S3_PRINCIPAL,
+                                               source_arn=f"arn:aws:s3:::{bucket}", source_account=ACCOUNT_ID)
         except LambdaError:
             return False
-        return True
 
     def _deliver(self, notice):
         """Invoke the notification's function with S3's event (asynchronously, as S3 does),
@@ -186,6 +192,14 @@ class LocalAws:
             self._record(S3Delivery(function=notice.function_arn, **delivery, dropped=str(error)))
             return
         delivery.update(function=function, qualifier=qualifier)
+        if not self._s3_may_invoke(notice.function_arn, notice.bucket):
+            # The permission was removed after the configuration was put: Lambda refuses S3's
+            # invoke and S3 drops the event (it has no retry or dead-letter queue for it).
+            self._record(S3Delivery(**delivery, dropped=(
+                f"AccessDeniedException: {S3_PRINCIPAL} is not authorized to perform: lambda:InvokeFunction on "
+                f"resource: {notice.function_arn} because no resource-based policy allows the "
+                "lambda:InvokeFunction action")))
+            return
         if so_far >= loops.LOOP_LIMIT:
             loop = RecursiveLoop(function, notice.bucket, notice.key, notice.event_name, so_far, now_ms)
             with self._lock:

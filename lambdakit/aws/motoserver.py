@@ -5,7 +5,7 @@ copied to lambdakit, whose event source mappings read it from there (on the runt
 
 Run as `python -m lambdakit.aws.motoserver CHANNEL_FD LIFELINE_FD PORT`. The channel is a
 socket to the service, one JSON object per line: this process says `ready` once, and asks
-`validate` (does a notification's function exist?), `s3` (an object event matched a
+`validate` (may S3 invoke a notification's function?), `s3` (an object event matched a
 Lambda notification), `stream` (a record was added to a stream) and `meeting` (must this
 DynamoDB request wait for others? see dynamodb_hooks), each answered before
 the request that caused it returns. That
@@ -79,9 +79,10 @@ def install_hooks(channel):
         for entry in functions:
             _lower_filter_names(entry)
         arns = [entry["CloudFunction"] for entry in functions]
-        missing = channel.ask({"op": "validate", "arns": arns})["missing"] if arns else []
+        missing = channel.ask({"op": "validate", "arns": arns, "bucket": bucket.name})["missing"] if arns else []
         if missing:
-            # S3 checks every destination when the configuration is put, as AWS does.
+            # S3 checks every destination when the configuration is put, as AWS does: the function
+            # must exist and its resource-based policy must let S3 invoke it for this bucket.
             raise InvalidArgumentError("Unable to validate the following destination configurations",
                                        missing[0], f"Not authorized to invoke function [{missing[0]}]")
         original_configure(bucket, notification_config)
