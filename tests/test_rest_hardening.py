@@ -192,6 +192,44 @@ def test_a_parked_keep_alive_connection_serves_its_next_request(runtime):
         connection.close()
 
 
+def test_clients_that_trickle_their_request_hold_no_worker_and_are_cut_off(runtime, monkeypatch):
+    from lambdakit.core import httpserver
+    monkeypatch.setattr(httpserver, "REQUEST_TIMEOUT_S", 2.0)  # a head must be whole 2 s after its first byte
+    url = runtime.endpoint_url
+    host, port = url.removeprefix("http://").split(":")
+    path = "/2015-03-31/functions/target/invocations"
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nX-Slow: {'t' * 60_000}".encode()  # within every limit
+    tricklers = [socket.create_connection((host, int(port)), timeout=30) for _ in range(100)]
+    stop = threading.Event()
+
+    def trickle():  # a byte per connection per round, until the test ends: heads that never finish
+        for i in range(len(head)):
+            for s in tricklers:
+                try:
+                    s.send(head[i:i + 1])
+                except OSError:
+                    pass  # cut off by the server
+            if stop.wait(0.02):
+                return
+    sender = threading.Thread(target=trickle, daemon=True)
+    sender.start()
+    try:
+        time.sleep(0.5)  # every trickler has begun its request
+        client = client_of(url)  # boto3's own generous bound: a 60 s read timeout
+        assert client.invoke(FunctionName="target", Payload=b"{}")["Payload"].read() == b'"ran"'
+        assert client.list_functions()["Functions"]
+        for s in tricklers:  # each is closed, never answered: an end of stream, or a reset
+            try:
+                assert s.recv(1024) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        stop.set()
+        sender.join()
+        for s in tricklers:
+            s.close()
+
+
 # ----------------------------------------------------------------- packages
 def _corrupt_zip():
     buffer = io.BytesIO()

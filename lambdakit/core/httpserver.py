@@ -7,11 +7,16 @@ is built on LoopbackServer, which gives two defences:
   `Origin` is not on the server's allow-list (a page's fetch), or whose `Host` is not the
   address the server is bound to (a DNS-rebinding page sends its own domain), is refused
   before its body is read: `refusal()` says why, the server answers in its own error shape.
-- What a client may hold. A fixed pool of worker threads serves requests; a keep-alive
-  connection waiting for its next request is parked in one selector (no thread), closed after
-  IDLE_TIMEOUT_S, and every socket read or write gives up after IO_TIMEOUT_S.
+- What a client may hold. A fixed pool of worker threads serves requests; a connection
+  waiting for its next request is parked in one selector (no thread), closed after
+  IDLE_TIMEOUT_S. The selector also gathers each request's head: a worker takes a connection
+  only once its whole head has arrived, so a client that sends a byte at a time holds no
+  thread. A request's head and body must arrive within REQUEST_TIMEOUT_S of its first byte
+  (a reverse proxy's request timeout), and every socket read or write gives up after
+  IO_TIMEOUT_S.
 """
 
+import io
 import logging
 import queue
 import select
@@ -28,6 +33,8 @@ HOST = "127.0.0.1"     # never another interface
 WORKERS = 64           # requests served at once; more wait their turn on their own connection
 IO_TIMEOUT_S = 30.0    # a client that stops sending or reading mid-request is cut off
 IDLE_TIMEOUT_S = 60.0  # a keep-alive connection with no next request is closed (boto3 reconnects)
+REQUEST_TIMEOUT_S = 30.0  # a request's head and body arrive within this of its first byte, or it is cut off
+HEAD_MAX_BYTES = 128 * 1024  # a longer request head closes the connection (http.server caps lines at 64 KiB)
 # A worker waits this long for a busy client's next request before parking the connection
 # (parking and waking costs two thread hops, ~0.15 ms a request for a client in a loop).
 LINGER_S = 0.02
@@ -35,6 +42,60 @@ LINGER_S = 0.02
 
 class BodyTooLarge(Exception):
     """The request body is over the server's cap; it was not read."""
+
+
+class _RequestReader(io.RawIOBase):
+    """The raw stream under a handler's rfile: first the bytes the selector gathered (`pending`),
+    then the socket, each read cut short at the request's `deadline`."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.pending = bytearray()
+        self.started = None      # monotonic time of the current request's first byte
+        self.deadline = None     # set while a worker reads the request
+        self.hold = False        # while set, a read takes only pending bytes, never the socket
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.pending:
+            count = min(len(buffer), len(self.pending))
+            buffer[:count] = self.pending[:count]
+            del self.pending[:count]
+            return count
+        if self.hold:
+            return None
+        left = IO_TIMEOUT_S if self.deadline is None else min(IO_TIMEOUT_S, self.deadline - time.monotonic())
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv_into(buffer)
+        finally:
+            self.sock.settimeout(IO_TIMEOUT_S)
+
+    def gather(self, limit=HEAD_MAX_BYTES):
+        """Take what the socket has now, without waiting, until a whole head is pending;
+        False once the client has closed its side."""
+        self.sock.setblocking(False)
+        try:
+            while not self.head_complete() and len(self.pending) <= limit:
+                try:
+                    chunk = self.sock.recv(65536)
+                except BlockingIOError:
+                    return True
+                if not chunk:
+                    return False
+                if not self.pending:
+                    self.started = time.monotonic()
+                self.pending += chunk
+            return True
+        finally:
+            self.sock.settimeout(IO_TIMEOUT_S)
+
+    def head_complete(self):
+        return b"\r\n\r\n" in self.pending or b"\n\n" in self.pending
 
 
 class PooledHandler(BaseHTTPRequestHandler):
@@ -49,6 +110,11 @@ class PooledHandler(BaseHTTPRequestHandler):
         self.request, self.client_address, self.server = request, client_address, server
         self.close_connection = False
         self.setup()
+        # rfile reads what the selector gathered first; the socket file setup() made is closed
+        # (an open one would keep the socket from closing).
+        self.rfile.close()
+        self.reader = _RequestReader(self.connection)
+        self.rfile = io.BufferedReader(self.reader)
 
     def refusal(self):
         """Why this request must not be served (a web page sent it), or None."""
@@ -57,14 +123,18 @@ class PooledHandler(BaseHTTPRequestHandler):
     def read_body(self, max_bytes):
         """The request body (Content-Length or chunked), never more than `max_bytes` read:
         BodyTooLarge beyond it, ValueError for framing that makes no sense."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked(max_bytes)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        if length > max_bytes:
-            raise BodyTooLarge()
-        return self.rfile.read(length) if length else b""
+        self.reader.deadline = self.reader.started + REQUEST_TIMEOUT_S
+        try:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return self._read_chunked(max_bytes)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError("negative Content-Length")
+            if length > max_bytes:
+                raise BodyTooLarge()
+            return self.rfile.read(length) if length else b""
+        finally:
+            self.reader.deadline = None
 
     def _read_chunked(self, max_bytes):
         chunks, total = [], 0
@@ -174,10 +244,10 @@ class LoopbackServer(socketserver.TCPServer):
         self._park(handler)  # a worker takes it once its first request arrives
 
     def _serve(self, handler):
-        """Serve the requests that have arrived on a connection, then park it or end it."""
+        """Serve the requests whose heads have arrived on a connection, then park it or end it."""
         try:
             handler.handle_one_request()
-            while not handler.close_connection and not self._closing and self._waiting(handler):
+            while not handler.close_connection and not self._closing and self._next_head(handler):
                 handler.handle_one_request()  # pipelined, or sent while we answered
         except OSError:
             handler.close_connection = True
@@ -196,19 +266,24 @@ class LoopbackServer(socketserver.TCPServer):
         self._wake()
 
     @staticmethod
-    def _waiting(handler):
-        """Whether the next request's bytes are buffered or arrive within LINGER_S."""
-        sock = handler.connection
-        # Never a read with a timeout: a socket file that timed out once refuses every later read.
-        sock.setblocking(False)
+    def _next_head(handler):
+        """Whether the next request's whole head is here, or arrives within LINGER_S; if not,
+        the connection is parked (or ended, if the client closed it) with what has come."""
+        reader = handler.reader
+        reader.hold = True  # what rfile read ahead goes back in front of the pending bytes
         try:
-            if handler.rfile.peek(1):
-                return True
-            return bool(select.select([sock], [], [], LINGER_S)[0] and handler.rfile.peek(1))
-        except (OSError, ValueError):
-            return False
+            reader.pending[0:0] = handler.rfile.read1(HEAD_MAX_BYTES)
         finally:
-            sock.settimeout(IO_TIMEOUT_S)
+            reader.hold = False
+        reader.started = time.monotonic() if reader.pending else None
+        if not reader.gather():
+            handler.close_connection = True
+            return False
+        if not reader.head_complete() and select.select([handler.connection], [], [], LINGER_S)[0]:
+            if not reader.gather():
+                handler.close_connection = True
+                return False
+        return reader.head_complete()
 
     def _end(self, handler):
         try:
@@ -231,9 +306,20 @@ class LoopbackServer(socketserver.TCPServer):
                     if key.fileobj is self._wake_r:
                         self._wake_r.recv(4096)
                         continue
+                    handler, _ = self._parked[key.fileobj]
+                    try:
+                        open_ = handler.reader.gather()
+                    except OSError:
+                        open_ = False
+                    if open_ and not handler.reader.head_complete() and \
+                            len(handler.reader.pending) <= HEAD_MAX_BYTES:
+                        continue  # a worker takes the connection once the whole head is here
                     selector.unregister(key.fileobj)
-                    handler, _ = self._parked.pop(key.fileobj)
-                    self._workers.submit(self._serve, handler)
+                    del self._parked[key.fileobj]
+                    if open_ and handler.reader.head_complete():
+                        self._workers.submit(self._serve, handler)
+                    else:
+                        self._end(handler)  # closed by the client, or a head too long
                 with self._lock:
                     arrivals, self._arrivals = self._arrivals, []
                 now = time.monotonic()
@@ -241,7 +327,8 @@ class LoopbackServer(socketserver.TCPServer):
                     self._parked[handler.connection] = (handler, now)
                     selector.register(handler.connection, selectors.EVENT_READ)
                 for sock, (handler, since) in list(self._parked.items()):
-                    if now - since > IDLE_TIMEOUT_S:
+                    started = handler.reader.started
+                    if (now - started > REQUEST_TIMEOUT_S) if started is not None else (now - since > IDLE_TIMEOUT_S):
                         selector.unregister(sock)
                         del self._parked[sock]
                         self._end(handler)
