@@ -11,7 +11,8 @@ from lambdakit.core.errors import InvalidParameterValueException, ResourceNotFou
 from lambdakit.core.records import FUNCTION_ERROR, OK, THROTTLED, TIMEOUT
 from lambdakit.cost.billing import Bill
 from lambdakit.scale.sim import (EVENT, Bursty, Constant, Diurnal, Empirical, Fixed, LogNormal, Poisson, Scenario,
-                           SimFunction, Trace, Uniform, Workload, report_from_records, simulate, simulated_bill)
+                           SimFunction, SqsSource, Trace, Uniform, Workload, report_from_records, simulate,
+                           simulated_bill)
 from lambdakit.scale.sim.durations import slot_atoms
 
 SYNC_ENGINES = ["exact", "fast"]
@@ -244,6 +245,96 @@ def test_every_async_event_ends_exactly_once_and_its_records_say_how():
         assert ran[outcome.request_id] == outcome.invocations
         final = max((r for r in result.records if r.request_id == outcome.request_id), key=lambda r: r.attempt)
         assert (final.outcome == OK) == (outcome.condition == SUCCESS)
+
+
+# -- SQS queues and their event source mappings -------------------------------------------------
+
+def queued(fn, traffic, source, **settings):
+    return Scenario([fn], [Workload(fn.name, traffic, source=source)], **settings)
+
+
+def test_maximum_concurrency_keeps_the_rest_of_the_queue_waiting_and_loses_nothing():
+    scenario = queued(SimFunction("worker", duration=Fixed(1000), init_ms=0), Trace([0] * 10),
+                      SqsSource(maximum_concurrency=2))
+    result = simulate(scenario, records=True)
+    assert offsets(result) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    fn = result.report.function("worker")
+    assert fn.throttles == 0 and fn.concurrency.max == 2
+    q = fn.queue
+    assert (q.sent, q.processed, q.delayed, q.receives, q.lost) == (10, 10, 8, 10, 0)
+    assert q.wait.counts == ((0, 2), (1000, 2), (2000, 2), (3000, 2), (4000, 2))
+    assert (q.wait.percentile(50), q.wait.percentile(99)) == (2000, 4000)
+
+
+def test_a_reservation_throttles_what_the_mapping_receives_and_the_messages_return_after_the_visibility_timeout():
+    fn = SimFunction("worker", duration=Fixed(1000), init_ms=0, reserved=2)
+    result = simulate(queued(fn, Trace([0] * 5), SqsSource(visibility_timeout_s=30)), records=True)
+    assert [(s, r.outcome) for s, r in zip(offsets(result), result.records)] == [
+        (0, OK), (0, OK), (0, THROTTLED), (0, THROTTLED), (0, THROTTLED), (30, OK), (30, OK), (30, THROTTLED),
+        (60, OK)]
+    report = result.report
+    q = report.function("worker").queue
+    assert (q.sent, q.processed, q.delayed, q.receives, q.lost) == (5, 5, 3, 9, 0)
+    assert q.wait.max_ms == 60_000
+    (version,) = report.versions
+    assert (version.invocations, version.throttles, version.billed_ms) == (5, 4, 5000)   # throttles cost nothing
+
+
+def test_the_redrive_policy_moves_a_message_received_max_receive_count_times_to_the_dlq():
+    fn = SimFunction("worker", duration=Fixed(1000), init_ms=0, reserved=2)
+    q = simulate(queued(fn, Trace([0] * 5), SqsSource(max_receive_count=2))).report.function("worker").queue
+    assert (q.sent, q.processed, q.to_dead_letter_queue, q.receives) == (5, 4, 1, 8)
+    always = simulate(queued(failing(), Trace([0]), SqsSource(visibility_timeout_s=30, max_receive_count=3)),
+                      records=True)
+    assert offsets(always) == [0, 30, 60]
+    assert always.report.end_ms == 90_000     # moved on the fourth receive
+    assert always.report.function("f").queue.to_dead_letter_queue == 1
+
+
+def test_without_a_redrive_policy_a_failing_message_returns_until_the_retention_period_deletes_it():
+    scenario = queued(failing(), Trace([0]), SqsSource(visibility_timeout_s=30, retention_s=120))
+    q = simulate(scenario).report.function("f").queue
+    assert (q.receives, q.processed, q.expired, q.to_dead_letter_queue) == (4, 0, 1, 0)
+
+
+def test_an_uncapped_queue_runs_exactly_as_direct_synchronous_traffic():
+    direct = month_like()
+    fn, (workload,) = direct.functions[0], direct.workloads
+    scenario = queued(fn, workload.traffic, SqsSource(), duration_s=direct.duration_s)
+    fast, exact = simulate(direct, engine="fast").report, simulate(scenario).report
+    assert exact.versions == fast.versions and exact.account_concurrency == fast.account_concurrency
+    mine = exact.function("api")
+    assert mine.latency == fast.function("api").latency and mine.throttles == 0
+    assert (mine.queue.sent, mine.queue.processed, mine.queue.delayed) == (fast.function("api").requests,) * 2 + (0,)
+    assert simulated_bill(scenario, exact).total() == simulated_bill(direct, fast).total()
+
+
+def test_a_capped_queue_is_deterministic_and_waits_are_reported():
+    fn = SimFunction("worker", duration=LogNormal(median_ms=900, sigma=0.6), error_rate=0.05, timeout_s=10)
+    scenario = queued(fn, Bursty(base_rps=1, burst_rps=20, period_s=300, burst_s=20),
+                      SqsSource(maximum_concurrency=4, visibility_timeout_s=60, max_receive_count=2),
+                      duration_s=1800)
+    first, again = simulate(scenario, seed=3).report, simulate(scenario, seed=3).report
+    assert first == again and simulate(scenario, seed=4).report != first
+    q = first.function("worker").queue
+    assert q.processed + q.to_dead_letter_queue + q.expired == q.sent > 0
+    assert q.delayed > 0 and q.to_dead_letter_queue > 0 and q.wait.percentile(99) > 1000
+    assert first.function("worker").concurrency.max == 4 and first.function("worker").throttles == 0
+    assert "queue wait ms: p50" in first.text()
+
+
+def test_a_queue_workload_is_validated_as_aws_validates_the_mapping():
+    with pytest.raises(InvalidParameterValueException, match="Queue visibility timeout: 30 seconds is less than "
+                                                           "Function timeout: 60 seconds"):
+        queued(SimFunction("f", timeout_s=60), Trace([0]), SqsSource())
+    with pytest.raises(ValidationException, match="greater than or equal to 2"):
+        SqsSource(maximum_concurrency=1)
+    with pytest.raises(ValidationException, match="maxReceiveCount"):
+        SqsSource(max_receive_count=0)
+    with pytest.raises(ValueError, match="synchronously"):
+        Workload("f", Trace([0]), EVENT, source=SqsSource())
+    with pytest.raises(ValueError, match="no queues"):
+        simulate(queued(SimFunction("f"), Trace([0]), SqsSource()), engine="fast")
 
 
 # -- determinism and the two engines ----------------------------------------------------------

@@ -8,8 +8,9 @@
 
 from .bill import simulated_bill
 from .durations import Empirical, Fixed, LogNormal, Uniform
+from .queues import SqsSource
 from .report import (AsyncOutcome, AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram,
-                     SimReport, VersionTotals)
+                     QueueTotals, SimReport, VersionTotals)
 from .scenario import EVENT, REQUEST_RESPONSE, Scenario, SimFunction, Workload
 from .simulate import SimResult, report_from_records, simulate
 from .traffic import Bursty, Constant, Diurnal, Poisson, Trace
@@ -17,6 +18,7 @@ from .traffic import Bursty, Constant, Diurnal, Poisson, Trace
 __all__ = [
     "AsyncOutcome", "AsyncTotals", "Bursty", "ConcurrencySeries", "Constant", "Diurnal", "EVENT",
     "Empirical", "Fixed", "FunctionReport", "LatencyHistogram", "LogNormal", "Poisson",
-    "REQUEST_RESPONSE", "Scenario", "SimFunction", "SimReport", "SimResult", "Trace", "Uniform",
+    "QueueTotals", "REQUEST_RESPONSE", "Scenario", "SimFunction", "SimReport", "SimResult", "SqsSource", "Trace",
+    "Uniform",
     "VersionTotals", "Workload", "report_from_records", "simulate", "simulated_bill",
 ]

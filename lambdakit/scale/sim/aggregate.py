@@ -15,7 +15,8 @@ from heapq import heappop, heappush
 from ...cost.billing import init_billed_ms
 from ..async_retry import EVENT_AGE_EXCEEDED, RETRIES_EXHAUSTED, SUCCESS
 from ...core.records import FUNCTION_ERROR, THROTTLED, TIMEOUT
-from .report import (AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram, SimReport,
+from .queues import PROCESSED, wait_bucket_ms
+from .report import (AsyncTotals, ConcurrencySeries, FunctionReport, LatencyHistogram, QueueTotals, SimReport,
                      VersionTotals)
 
 _ASYNC_ENDINGS = {SUCCESS: "succeeded", RETRIES_EXHAUSTED: "retries_exhausted",
@@ -155,6 +156,20 @@ class Aggregator:
         if condition != SUCCESS and not destinations:
             counts["discarded"] += 1
 
+    def message_sent(self, function):
+        self._function(function).queue["sent"] += 1
+
+    def message_received(self, function):
+        self._function(function).queue["receives"] += 1
+
+    def message_finished(self, function, ending, wait_ms):
+        """A message leaves the queue: `ending` is queues.PROCESSED, DEAD_LETTERED or EXPIRED."""
+        fn = self._function(function)
+        fn.queue[ending] += 1
+        if ending == PROCESSED:
+            fn.queue["delayed"] += wait_ms > 0
+            fn.queue_wait[wait_bucket_ms(wait_ms)] += 1
+
     def report(self, end_ms):
         """The report of everything counted, covering time from the origin to `end_ms`."""
         versions = tuple(VersionTotals(fn, version, memory, arch, **counts)
@@ -171,6 +186,8 @@ class _FunctionCounts:
         self.latency_cold = Counter()
         self.series = SeriesBuilder(bucket_ms)
         self.asynchronous = Counter()
+        self.queue = Counter()
+        self.queue_wait = Counter()
 
     def report(self, name, end_ms):
         return FunctionReport(
@@ -179,4 +196,5 @@ class _FunctionCounts:
             latency_warm=LatencyHistogram(tuple(sorted(self.latency_warm.items()))),
             latency_cold=LatencyHistogram(tuple(sorted(self.latency_cold.items()))),
             concurrency=self.series.freeze(end_ms),
-            asynchronous=AsyncTotals(**self.asynchronous))
+            asynchronous=AsyncTotals(**self.asynchronous),
+            queue=QueueTotals(**self.queue, wait=LatencyHistogram(tuple(sorted(self.queue_wait.items())))))

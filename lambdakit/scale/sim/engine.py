@@ -2,8 +2,9 @@
 
 Every attempt is admitted by the same ConcurrencyAccount the real service uses and leaves
 one InvocationRecord, exactly as a real run does. Asynchronous events follow
-lambdakit.scale.async_retry until each one succeeds, runs out of retries or grows too old. Any
-scenario runs here; the fast path (fast.py) only takes the common case, faster.
+lambdakit.scale.async_retry until each one succeeds, runs out of retries or grows too old;
+SQS messages wait in their queue (queues.py) until one invocation succeeds, the redrive
+policy moves them to the DLQ or they expire. Any scenario runs here; the fast path (fast.py) only takes the common case, faster.
 """
 
 import heapq
@@ -16,8 +17,9 @@ from ...core.records import FUNCTION_ERROR, OK, THROTTLED, TIMEOUT, InvocationRe
 from ...cost.pricing import billed_duration_ms
 from .aggregate import Aggregator
 from .environments import EnvironmentPool
+from .queues import PROCESSED, Message, Queue
 from .report import AsyncOutcome
-from .scenario import EVENT
+from .scenario import EVENT, REQUEST_RESPONSE
 from .streams import Draws, request_ids, stream, traffic_stream
 
 # At one instant, executions that end free their slots before new attempts start.
@@ -68,7 +70,8 @@ class ExactEngine:
                                   for spec in scenario.functions for qualifier, n in spec.provisioned}
         for index, workload in enumerate(scenario.workloads):
             chunks = workload.traffic.chunks(traffic_stream(seed, index), scenario.horizon_ms)
-            self._next_arrival(workload, chain.from_iterable(chunks))
+            queue = Queue(workload) if workload.source is not None else None
+            self._next_arrival(workload, chain.from_iterable(chunks), queue)
 
     def run(self):
         queue = self._queue
@@ -88,22 +91,28 @@ class ExactEngine:
 
     # -- arrivals and attempts -------------------------------------------------------------
 
-    def _next_arrival(self, workload, arrivals):
+    def _next_arrival(self, workload, arrivals, queue):
         for at_ms in arrivals:
-            self._at(at_ms, _START, self._arrive, workload, arrivals)
+            self._at(at_ms, _START, self._arrive, workload, arrivals, queue)
             return
 
-    def _arrive(self, workload, arrivals):
-        self._next_arrival(workload, arrivals)
+    def _arrive(self, workload, arrivals, queue):
+        self._next_arrival(workload, arrivals, queue)
         self.aggregator.request(workload.function)
         request_id = next(self._request_ids)
+        if queue is not None:
+            self.aggregator.message_sent(workload.function)
+            queue.visible.append(Message(request_id, self.now))
+            self._poll(queue)
+            return
         event = None
         if workload.invocation_type == EVENT:
             event = _Event(request_id, workload.function, workload.qualifier, self.now)
         self._attempt(self._functions[workload.function], workload.qualifier, request_id,
                       workload.invocation_type, event)
 
-    def _attempt(self, fn, qualifier, request_id, invocation_type, event):
+    def _attempt(self, fn, qualifier, request_id, invocation_type, event, queue=None):
+        """One attempt; `event` is an async _Event, or the queues.Message `queue`'s mapping received."""
         spec, now = fn.spec, self.now
         version = spec.version_of(qualifier)
         drawn, failed = next(fn.indices), next(fn.failures)
@@ -120,12 +129,16 @@ class ExactEngine:
                 spec.name, version, request_id, None, self.scenario.start_ms + now, 0.0, 0.0, 0,
                 spec.memory_mb, 0, False, THROTTLED, spec.architecture,
                 invocation_type=invocation_type, attempt=attempt, error_type=throttle.fields["Reason"]))
-            if event is not None:
+            if queue is not None:         # not deleted: received again after the visibility timeout
+                self._at(queue.visible_again_ms(event), _START, self._visible, queue, event)
+            elif event is not None:
                 event.throttles += 1
                 self._follow(event, after_throttle(
                     spec.event_invoke_config, first_seen_ms=event.accepted_ms, throttled_ms=now,
                     throttles=event.throttles))
             return
+        if queue is not None:
+            queue.running += 1
         if slot.pool == PROVISIONED:
             environment = self._provisioned_idle[(spec.name, qualifier)].pop()
         elif warm:
@@ -142,23 +155,26 @@ class ExactEngine:
             fn.billed[init][drawn], spec.memory_mb, spec.max_memory_used_mb, slot.new_environment,
             outcome, spec.architecture, invocation_type=invocation_type, attempt=attempt,
             provisioned=slot.pool == PROVISIONED, error_type=TIMEOUT_ERROR_TYPE if timed_out else None))
-        if event is not None:
+        if event is not None and queue is None:
             event.invocations += 1
         self._at(now + init + duration, _FREE, self._end_execution, spec, slot, version, environment,
-                 timed_out, outcome, event)
+                 timed_out, outcome, event, queue)
 
     def _write(self, record):
         self.aggregator.add(record, start_ms=self.now)
         if self.records is not None:
             self.records.append(record)
 
-    def _end_execution(self, spec, slot, version, environment, timed_out, outcome, event):
+    def _end_execution(self, spec, slot, version, environment, timed_out, outcome, event, queue):
         self.account.release(slot)
         if slot.pool == PROVISIONED:
             # A provisioned environment that timed out is replaced at once, under the same id.
             self._provisioned_idle[(spec.name, slot.qualifier)].append(environment)
         elif not timed_out:           # Lambda discards an environment whose invocation timed out
             self._pool(spec.name, version).put(environment, self.now)
+        if queue is not None:
+            self._end_receive(queue, event, outcome)
+            return
         if event is None:
             return
         if outcome == OK:
@@ -168,6 +184,38 @@ class ExactEngine:
         self._follow(event, after_function_error(
             spec.event_invoke_config, first_seen_ms=event.accepted_ms, ended_ms=self.now,
             function_errors=event.function_errors))
+
+    # -- SQS messages ----------------------------------------------------------------------
+
+    def _poll(self, queue):
+        """The mapping receives and invokes while it is under its limit and messages are visible."""
+        while True:
+            message, ending = queue.receive(self.now)
+            if message is None:
+                return
+            if ending is not None:
+                self._end_message(queue, message, ending)
+                continue
+            self.aggregator.message_received(queue.workload.function)
+            workload = queue.workload
+            self._attempt(self._functions[workload.function], workload.qualifier, message.request_id,
+                          REQUEST_RESPONSE, message, queue)
+
+    def _end_receive(self, queue, message, outcome):
+        queue.running -= 1
+        if outcome == OK:
+            self._end_message(queue, message, PROCESSED)
+        else:                         # a failed message returns after the visibility timeout
+            self._at(queue.visible_again_ms(message), _START, self._visible, queue, message)
+        # Polled as a start, after every execution ending at this instant has freed its slot.
+        self._at(self.now, _START, self._poll, queue)
+
+    def _visible(self, queue, message):
+        queue.visible.append(message)
+        self._poll(queue)
+
+    def _end_message(self, queue, message, ending):
+        self.aggregator.message_finished(queue.workload.function, ending, message.received_ms - message.sent_ms)
 
     # -- asynchronous events ---------------------------------------------------------------
 

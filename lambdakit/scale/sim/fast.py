@@ -28,6 +28,8 @@ def unsupported(scenario):
         return "the fast path runs exactly one workload"
     if scenario.workloads[0].invocation_type != REQUEST_RESPONSE:
         return "the fast path runs synchronous (RequestResponse) traffic only"
+    if scenario.workloads[0].source is not None:
+        return "the fast path has no queues: an SQS workload runs on the exact engine"
     return None
 
 

@@ -107,6 +107,23 @@ class AsyncTotals:
 
 
 @dataclass(frozen=True)
+class QueueTotals:
+    """Messages sent to SQS for the function: each ends processed, in the DLQ, or expired."""
+
+    sent: int = 0
+    processed: int = 0              # succeeded and deleted
+    delayed: int = 0                # processed after waiting in the queue
+    to_dead_letter_queue: int = 0   # moved by the redrive policy after maxReceiveCount receives
+    expired: int = 0                # older than the queue's retention period
+    receives: int = 0               # deliveries to the function, throttled ones included
+    wait: LatencyHistogram = LatencyHistogram()   # processed messages: sent to last received, ms
+
+    @property
+    def lost(self):
+        return self.to_dead_letter_queue + self.expired
+
+
+@dataclass(frozen=True)
 class AsyncOutcome:
     """How one asynchronous event ended (kept only when records are asked for)."""
 
@@ -130,6 +147,7 @@ class FunctionReport:
     latency_cold: LatencyHistogram
     concurrency: ConcurrencySeries
     asynchronous: AsyncTotals
+    queue: QueueTotals = QueueTotals()
 
     @property
     def latency(self):
@@ -185,4 +203,11 @@ def _function_lines(fn, versions):
                      f"{a.retries_exhausted:,} retries exhausted, {a.event_age_exceeded:,} too old; "
                      f"{a.to_dead_letter_queue:,} to DLQ, {a.to_on_failure:,} to OnFailure, "
                      f"{a.discarded:,} discarded")
+    q = fn.queue
+    if q.sent:
+        lines.append(f"  queue: {q.sent:,} sent, {q.processed:,} processed ({q.delayed:,} after waiting), "
+                     f"{q.receives:,} receives; {q.to_dead_letter_queue:,} to DLQ, {q.expired:,} expired")
+        if q.wait.total:
+            lines.append(f"  queue wait ms: p50 {q.wait.percentile(50):,}, p99 {q.wait.percentile(99):,}, "
+                         f"max {q.wait.max_ms:,}")
     return lines

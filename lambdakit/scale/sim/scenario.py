@@ -14,6 +14,7 @@ from ..concurrency import LATEST, ConcurrencyAccount
 from ...core.config import FunctionConfig, function_arn, validate
 from ...core.errors import ResourceNotFoundException, function_not_found
 from .durations import Fixed
+from .queues import SqsSource
 
 REQUEST_RESPONSE = "RequestResponse"
 EVENT = "Event"
@@ -65,18 +66,22 @@ class SimFunction:
 
 @dataclass(frozen=True)
 class Workload:
-    """Traffic (a model from lambdakit.scale.sim.traffic) sent to one function."""
+    """Traffic (a model from lambdakit.scale.sim.traffic) sent to one function, directly or, with
+    `source` (a queues.SqsSource), as messages to an SQS queue its event source mapping polls."""
 
     function: str
     traffic: object
     invocation_type: str = REQUEST_RESPONSE
     qualifier: str | None = None
+    source: SqsSource | None = None
 
     def __post_init__(self):
         if not callable(getattr(self.traffic, "chunks", None)):
             raise TypeError("traffic must be a model from lambdakit.scale.sim.traffic")
         if self.invocation_type not in (REQUEST_RESPONSE, EVENT):
             raise ValueError(f"invocation_type must be {REQUEST_RESPONSE!r} or {EVENT!r}")
+        if self.source is not None and self.invocation_type != REQUEST_RESPONSE:
+            raise ValueError("an event source mapping invokes its function synchronously (RequestResponse)")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,8 @@ class Scenario:
             raise ValueError("function names must be unique")
         for workload in self.workloads:
             self.function(workload.function).version_of(workload.qualifier)
+            if workload.source is not None:
+                workload.source.check_function(self.function(workload.function))
         if self.duration_s is not None and not self.duration_s > 0:
             raise ValueError("duration_s must be positive")
         if not self.bucket_s > 0 or not self.idle_reclaim_s >= 0:
