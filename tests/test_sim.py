@@ -333,8 +333,10 @@ def test_a_queue_workload_is_validated_as_aws_validates_the_mapping():
         SqsSource(max_receive_count=0)
     with pytest.raises(ValueError, match="synchronously"):
         Workload("f", Trace([0]), EVENT, source=SqsSource())
-    with pytest.raises(ValueError, match="no queues"):
-        simulate(queued(SimFunction("f"), Trace([0]), SqsSource()), engine="fast")
+    with pytest.raises(ValueError, match="failed messages return"):
+        simulate(queued(failing(), Trace([0]), SqsSource()), engine="fast")
+    with pytest.raises(ValueError, match="throttled"):
+        simulate(queued(SimFunction("f", reserved=1), Trace([0, 0]), SqsSource()), engine="fast")
 
 
 # -- determinism and the two engines ----------------------------------------------------------
@@ -381,6 +383,30 @@ AGREEMENT = {
     "zero-durations": one(SimFunction("f", duration=Empirical([0, 0, 5])), Trace([0, 0, 0, 0.001, 1, 1]),
                           bucket_s=0.5),
 }
+
+
+# Queues the fast path takes (no throttle, no failure): every message once, in order.
+QUEUE_AGREEMENT = {
+    "capped-bursty": queued(SimFunction("f", duration=LogNormal(median_ms=900, sigma=0.7), timeout_s=30),
+                            Bursty(base_rps=1, burst_rps=30, period_s=300, burst_s=20),
+                            SqsSource(maximum_concurrency=5), duration_s=1800, bucket_s=7),
+    "capped-diurnal-short-reclaim": queued(
+        SimFunction("f", duration=Empirical([50, 400, 2900, 7000]), timeout_s=10), Diurnal(mean_rps=0.5, swing=0.9),
+        SqsSource(maximum_concurrency=2), duration_s=86_400, idle_reclaim_s=20, bucket_s=3600),
+    "ties-at-exact-ends": queued(SimFunction("f", duration=Fixed(500), init_ms=0), Constant(rps=4),
+                                 SqsSource(maximum_concurrency=2), duration_s=60),
+    "uncapped": queued(SimFunction("f", duration=Uniform(100, 900)), Poisson(rps=20), SqsSource(), duration_s=600),
+    "zero-durations": queued(SimFunction("f", duration=Empirical([0, 0, 5])), Trace([0, 0, 0, 0.001, 1, 1]),
+                             SqsSource(maximum_concurrency=2), bucket_s=0.5),
+}
+
+
+@pytest.mark.parametrize("name", QUEUE_AGREEMENT)
+def test_the_fast_path_and_the_exact_engine_agree_on_queues(name):
+    scenario = QUEUE_AGREEMENT[name]
+    fast, exact = simulate(scenario, engine="fast").report, simulate(scenario, engine="exact").report
+    assert fast == exact
+    assert fast.functions[0].queue.processed == fast.functions[0].requests > 0
 
 
 @pytest.mark.parametrize("name", AGREEMENT)

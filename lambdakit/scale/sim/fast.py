@@ -28,8 +28,6 @@ def unsupported(scenario):
         return "the fast path runs exactly one workload"
     if scenario.workloads[0].invocation_type != REQUEST_RESPONSE:
         return "the fast path runs synchronous (RequestResponse) traffic only"
-    if scenario.workloads[0].source is not None:
-        return "the fast path has no queues: an SQS workload runs on the exact engine"
     return None
 
 
@@ -48,7 +46,7 @@ def run_fast(scenario, seed):
         horizon_ms=scenario.horizon_ms or 0.0)
     limit_reason = (RESERVED_LIMIT_EXCEEDED if account.reserved(spec.name) is not None
                     else ACCOUNT_LIMIT_EXCEEDED)
-    return _report(spec, spec.version_of(workload.qualifier), draws, limit_reason, counts)
+    return fast_report(spec, spec.version_of(workload.qualifier), draws, limit_reason, counts)
 
 
 def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, columns, horizon_ms):
@@ -79,7 +77,7 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
         while done < len(chunk):
             if chunk[done] >= bucket_end:
                 totals = (arrived, limit_throttles + scaling_throttles, cold_starts)
-                peak, bucket_end = _close_buckets(columns, chunk[done], peak, closed, totals, state)
+                peak, bucket_end = close_buckets(columns, chunk[done], peak, closed, totals, state)
                 closed = totals
             # Take the arrivals up to the bucket's end, so the loop never looks at buckets.
             start, done = done, bisect_left(chunk, bucket_end, done)
@@ -157,13 +155,13 @@ def _simulate(arrivals, draws, init_ms, capacity, provisioned, reclaim_ms, colum
                     peak = len(busy) - 1 + others
     end_ms = max([horizon_ms, last, *(end for heap in state[:3] for end in heap if end != _NEVER)])
     totals = (arrived, limit_throttles + scaling_throttles, cold_starts)
-    _close_buckets(columns, end_ms, peak, closed, totals, state, buckets=bucket_count(end_ms, bucket_ms))
+    close_buckets(columns, end_ms, peak, closed, totals, state, buckets=bucket_count(end_ms, bucket_ms))
     return SimpleNamespace(arrived=arrived, limit_throttles=limit_throttles,
                            scaling_throttles=scaling_throttles, warm=warm, cold=cold,
                            provisioned=on_provisioned, errors=errors, columns=columns, end_ms=end_ms)
 
 
-def _close_buckets(columns, now_ms, peak, closed, totals, state, buckets=None):
+def close_buckets(columns, now_ms, peak, closed, totals, state, buckets=None):
     """Close the open bucket, then empty ones, until the bucket of `now_ms` is open (or
     `buckets` exist); return that bucket's starting concurrency and its end.
 
@@ -187,7 +185,7 @@ def _close_buckets(columns, now_ms, peak, closed, totals, state, buckets=None):
         columns.append(running, 0, 0, 0)
 
 
-def _report(spec, version, draws, limit_reason, counts):
+def fast_report(spec, version, draws, limit_reason, counts):
     warm_latency, cold_latency = Counter(), Counter()
     invocations = timeouts = billed = provisioned_billed = init_billed = 0
     for i, duration in enumerate(draws.durations):
