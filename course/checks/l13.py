@@ -17,6 +17,7 @@ from lambdakit.course.capstone import MONTH_S, SCENARIO
 from lambdakit.course.checking import CHECK_START, as_count, as_decimal, learner_random
 from lambdakit.course.exercises import exercise, expect, fail
 from lambdakit.runtime.service import Runtime
+from lambdakit.esm.mapping import MAXIMUM_CONCURRENCY_MAX, MAXIMUM_CONCURRENCY_MIN
 from lambdakit.scale.sim import Diurnal, Empirical, Scenario, SimFunction, Workload, simulate
 
 SAMPLES = 200                      # orders the check measures each function with
@@ -139,11 +140,11 @@ def month_defended(api_design, worker_design, month_bill):
     claimed = as_decimal(month_bill, "month_bill")
     rng = learner_random("13.2")
     orders = capstone.orders(rng, SAMPLES)
-    with _runtime() as runtime:
-        capstone.deploy_worker(runtime, worker_memory)
-        worker_records = capstone.measure(runtime, "orders-worker", [capstone.sqs_event(o) for o in orders])
-        worker = capstone.month(runtime, "orders-worker", seed=rng.randrange(10_000))
+    worker_seed = rng.randrange(10_000)
     if invocation == "sync":
+        with _runtime() as runtime:
+            capstone.deploy_worker(runtime, worker_memory)
+            worker_records = capstone.measure(runtime, "orders-worker", [capstone.sqs_event(o) for o in orders])
         p99 = _api_waiting_for_invoices(memory, orders, worker_records, rng)
         fail(f"called synchronously, every order waits for its invoice: a simulated day of the API "
              f"then has a p99 of {p99:,} ms, against the {SCENARIO.api_p99_ms} ms goal.",
@@ -154,8 +155,14 @@ def month_defended(api_design, worker_design, month_bill):
              f"the invoice store's {SCENARIO.invoice_connections}.",
              "Which setting limits how many copies of a function run at once?")
     cap = as_count(cap, "worker_design['max_concurrency']")
-    expect(1 <= cap <= SCENARIO.invoice_connections,
+    expect(cap <= SCENARIO.invoice_connections,
            f"a cap of {cap} lets more workers run than the invoice store has connections.")
+    expect(cap >= MAXIMUM_CONCURRENCY_MIN,
+           f"an event source mapping's MaximumConcurrency is {MAXIMUM_CONCURRENCY_MIN} to {MAXIMUM_CONCURRENCY_MAX:,}, not {cap}.")
+    with _runtime() as runtime:
+        capstone.deploy_worker(runtime, worker_memory)
+        capstone.measure(runtime, "orders-worker", [capstone.sqs_event(o) for o in orders])
+        worker = capstone.month(runtime, "orders-worker", seed=worker_seed, max_concurrency=cap)
     load = capstone.busiest_hour_load(worker, cap)
     expect(load <= SCENARIO.busiest_hour_load,
            f"at {worker_memory} MB with {cap} worker(s), the month's busiest hour keeps them {load:.0%} busy: "

@@ -6,7 +6,9 @@ simulation seed).
 
 A month is 30 days of the traffic shape simulated arrival by arrival (lambdakit.scale.sim),
 never one day multiplied. The API and the worker are simulated apart: each is one workload on
-the simulator's fast path, and together they stay far below the account's concurrency.
+the simulator's fast path, and together they stay far below the account's concurrency. The
+worker's month runs with its cap, the event source mapping's MaximumConcurrency: what the cap
+holds back waits in the queue (lambdakit.scale.sim.queues) and the report says how long.
 """
 
 import random
@@ -15,10 +17,13 @@ from decimal import Decimal
 
 from ..cost.pricing import format_usd
 from ..runtime.simulation import scenario as runtime_scenario
-from ..scale.sim import Diurnal, simulate, simulated_bill
+from ..scale.sim import Diurnal, SqsSource, Workload, simulate, simulated_bill
 
 MONTH_S = 30 * 24 * 3600
 LIVE = "live"       # the alias the API is invoked through (provisioned concurrency needs one)
+WORKER_TIMEOUT_S = 60
+# AWS: set the queue's visibility timeout to at least six times the function's timeout.
+VISIBILITY_TIMEOUT_S = 6 * WORKER_TIMEOUT_S
 
 API_CODE = '''
 import json
@@ -135,10 +140,8 @@ def deploy_api(runtime, memory_mb, provisioned=0):
 
 
 def deploy_worker(runtime, memory_mb):
-    """orders-worker at `memory_mb`. Its cap (the event source mapping's MaximumConcurrency, or
-    reserved concurrency) is not deployed for the month: the simulator would drop what the cap
-    holds back, where SQS keeps it for later. `busiest_hour_load` checks the cap instead."""
-    runtime.create_function("orders-worker", WORKER_CODE, memory_size=memory_mb, timeout=60)
+    """orders-worker at `memory_mb`; its cap belongs to the event source mapping (`month`)."""
+    runtime.create_function("orders-worker", WORKER_CODE, memory_size=memory_mb, timeout=WORKER_TIMEOUT_S)
 
 
 def measure(runtime, name, events):
@@ -164,20 +167,24 @@ class Month:
                           f"bill {format_usd(self.bill.total(), 2)} a month"])
 
 
-def month(runtime, name, seed=0):
+def month(runtime, name, seed=0, max_concurrency=None):
     """30 days of the scenario's traffic to `name` as deployed on `runtime`, with the durations
-    measured there (call `measure` first), and its bill."""
-    traffic = SCENARIO.api_traffic if name == "orders-api" else SCENARIO.worker_traffic
-    key = f"{name}:{LIVE}" if name == "orders-api" else name
-    run = runtime_scenario(runtime, {key: traffic}, duration_s=MONTH_S, samples=1, bucket_s=3600.0)
+    measured there (call `measure` first), and its bill. The worker's orders arrive on an SQS
+    queue whose event source mapping runs at most `max_concurrency` invocations at once."""
+    if name == "orders-api":
+        workloads = {f"{name}:{LIVE}": SCENARIO.api_traffic}
+    else:
+        source = SqsSource(maximum_concurrency=max_concurrency, visibility_timeout_s=VISIBILITY_TIMEOUT_S)
+        workloads = [Workload(name, SCENARIO.worker_traffic, source=source)]
+    run = runtime_scenario(runtime, workloads, duration_s=MONTH_S, samples=1, bucket_s=3600.0)
     report = simulate(run, seed=seed).report
     return Month(run, report, simulated_bill(run, report))
 
 
 def busiest_hour_load(month_result, max_concurrency):
-    """How busy a capped worker is in the month's busiest hour: the work that hour brings
-    (messages x mean duration / 3,600 s) over the cap. Messages the cap held back (the
-    simulator's throttles) count: an event source mapping leaves them in the queue for later."""
+    """How busy a capped worker is in the month's busiest hour: the work run that hour (messages
+    x mean duration / 3,600 s) over the cap. Throttled invocations count too: their messages
+    stay in the queue and run later. Near 100 %, the queue grows faster than it drains."""
     fn = month_result.function()
     version = month_result.report.versions_of(fn.function)[0]
     mean_s = version.billed_ms / version.invocations / 1000.0
