@@ -4,7 +4,8 @@ Every attempt is admitted by the same ConcurrencyAccount the real service uses a
 one InvocationRecord, exactly as a real run does. Asynchronous events follow
 lambdakit.scale.async_retry until each one succeeds, runs out of retries or grows too old;
 SQS messages wait in their queue (queues.py) until one invocation succeeds, the redrive
-policy moves them to the DLQ or they expire. Any scenario runs here; the fast path (fast.py) only takes the common case, faster.
+policy moves them to the DLQ or they expire. Any scenario runs here; the fast paths (fast.py,
+fast_queue.py) only take the common cases, faster.
 """
 
 import heapq
@@ -196,8 +197,8 @@ class ExactEngine:
             if ending is not None:
                 self._end_message(queue, message, ending)
                 continue
-            self.aggregator.message_received(queue.workload.function)
             workload = queue.workload
+            self.aggregator.message_received(workload.function)
             self._attempt(self._functions[workload.function], workload.qualifier, message.request_id,
                           REQUEST_RESPONSE, message, queue)
 
