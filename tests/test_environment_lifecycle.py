@@ -233,3 +233,27 @@ def test_nothing_is_left_when_the_kernel_dies(make_runtime):
     assert os.path.isdir(made["state"])
     make_runtime(clock="virtual")  # the next runtime removes what the dead one left
     assert not os.path.exists(made["state"])
+
+
+def test_a_burst_of_first_requests_starts_the_runtime_once(make_runtime):
+    # A load test's first thousand requests all find the runtime unstarted. Started twice, it
+    # had two watchdogs: a watch left in the first one killed environments that had answered.
+    runtime = make_runtime(clock="real")
+    runtime.create_function("f", "def lambda_handler(e, c):\n    return 1\n")
+    gate = threading.Barrier(32)
+
+    def first_request():
+        gate.wait()
+        runtime.invoke("f", {})
+
+    def watchdogs():
+        return [t for t in threading.enumerate() if t.name == "lambdakit-watchdog"]
+
+    before = len(watchdogs())
+    senders = [threading.Thread(target=first_request) for _ in range(32)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert len(watchdogs()) == before + 1
+    assert all(r.outcome == "ok" for r in runtime.records)

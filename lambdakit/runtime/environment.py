@@ -225,6 +225,10 @@ class Watchdog:
 
     def __init__(self):
         self._watches = {}          # env -> Watch; single dict operations are atomic
+        # Held while a watch ends and while the thread kills for one: the thread works from a
+        # snapshot, and on a busy kernel the watch it holds may belong to an invocation that
+        # has ended, while the environment already runs the next one.
+        self._kill_lock = threading.Lock()
         self._cond = threading.Condition()
         self._idle = False
         threading.Thread(target=self._run, name="lambdakit-watchdog", daemon=True).start()
@@ -240,7 +244,8 @@ class Watchdog:
         return watch
 
     def unwatch(self, env):
-        self._watches.pop(env, None)
+        with self._kill_lock:
+            self._watches.pop(env, None)
 
     def _run(self):
         while True:
@@ -257,18 +262,21 @@ class Watchdog:
                 except Exception:  # one environment's trouble must not end the watch over all
                     log.exception("lambdakit watchdog: checking %s failed", env.id)
 
-    @staticmethod
-    def _check(env, watch, now):
+    def _check(self, env, watch, now):
         if watch.reason or now < watch.sample_from:
             return
         rss = env.rss_kb()
         watch.peak_kb = max(watch.peak_kb, rss)
         if watch.deadline is not None and now >= watch.deadline and not env.answered():
-            watch.reason = "timeout"
+            reason = "timeout"
         elif rss > watch.memory_limit_kb:
-            watch.reason = "oom"
-        if watch.reason:
-            env.kill()
+            reason = "oom"
+        else:
+            return
+        with self._kill_lock:
+            if self._watches.get(env) is watch:  # still the invocation it was made for
+                watch.reason = reason
+                env.kill()
 
 
 class ExecutionEnvironment:

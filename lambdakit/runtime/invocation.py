@@ -58,9 +58,10 @@ class Invocation:
     def _run_init(self, timeout_s):
         """Wait for the environment's INIT (at most `timeout_s`): (message, watch, start)."""
         started = time.monotonic()
-        watch = self.service._pool.watchdog.watch(self.env, timeout_s, self.config.memory_size)
+        watchdog = self.service._pool.watchdog
+        watch = watchdog.watch(self.env, timeout_s, self.config.memory_size)
         message = self.env.receive(("init", "deadline", "oom", "sandbox_error"))
-        self.service._pool.watchdog.unwatch(self.env)
+        watchdog.unwatch(self.env)
         return message, watch, started
 
     def _retry_init_in_invoke(self, message, started):
@@ -169,13 +170,18 @@ class Invocation:
         sent = env.send(["invoke", request], body, stream)
         # Watched from after the send: a thread of a busy kernel may wait a long time for the
         # GIL, and that wait must not count against the function's timeout.
-        watch = service._pool.watchdog.watch(env, budget_s, self.config.memory_size)
+        watchdog = service._pool.watchdog
+        watch = watchdog.watch(env, budget_s, self.config.memory_size)
         message = env.receive(("result", "deadline", "oom")) if sent else None
-        service._pool.watchdog.unwatch(env)
+        watchdog.unwatch(env)
         elapsed_real = (time.monotonic() - started) * 1000.0 + reinit_ms
         env.invocations += 1
         self.output = self.reinit_output
         kind = message.kind if message else (watch.reason or self._killed_for_memory())
+        if kind == "result" and watch.reason:
+            # The watchdog ended it after it answered, while this thread waited for the GIL
+            # (a kernel running a thousand senders): the answer stands, the environment is gone.
+            self.keep = False
         if kind == "result":
             outcome, payload = message.outcome, message.body
             self.duration_ms = (message.elapsed_ms + reinit_ms) if self.virtual else elapsed_real

@@ -53,12 +53,17 @@ class EnvironmentPool:
         self.zygote = None
         self._zygote_lock = threading.Lock()  # one replacement for a zygote that died, not one per thread
         self._closed = False
+        self._start_lock = threading.Lock()  # a load test's first thousand requests start it once
         self.watchdog = None
         self.cgroups = None
         self.namespaces = None
 
     def ensure_started(self):
-        if self.zygote is None:
+        if self.watchdog is not None:  # set last, once everything else is ready
+            return
+        with self._start_lock:
+            if self.watchdog is not None:
+                return
             os.makedirs(os.path.join(self.state_dir, "envs"), exist_ok=True)
             if inprocess.ONLY_BACKEND:  # Pyodide: no processes; environments run in this interpreter
                 self.zygote = self.cgroups = self.watchdog = inprocess.InterpreterBackend(self.clock)
