@@ -198,6 +198,16 @@ def test_s3_notification_needs_the_permission_then_an_upload_invokes_the_functio
     assert "uploaded cli-uploads photos/cat+1.jpg" in logged
 
 
+def test_invoke_async_queues_the_event(aws, runtime):
+    create_function(aws, "cli-async", HELLO)
+    event = aws.file("event.json", '{"name": "later"}')
+    # InvokeArgs is a streaming blob: the CLI takes a plain file path for it, not fileb://.
+    assert aws("lambda", "invoke-async", "--function-name", "cli-async", "--invoke-args", str(event)) == {"Status": 202}
+    runtime.settle()
+    [record] = [r for r in runtime.records if r.function == "cli-async"]
+    assert (record.invocation_type, record.outcome) == ("Event", "ok")
+
+
 def test_tags_on_create_then_tag_list_and_untag(aws):
     create_function(aws, "cli-tagged", HELLO, "--tags", "team=course,stage=dev")
     arn = ARN + "cli-tagged"
