@@ -123,3 +123,13 @@ def test_what_is_not_enforced_is_said(browser_like):
 def test_the_real_clock_is_refused_in_one_line(browser_like):
     with pytest.raises(RuntimeError, match="virtual clock only"):
         browser_like(clock="real").invoke("hello", {})
+
+
+def test_what_the_browser_imports_needs_no_aws_sdk():
+    # The JupyterLite site has no botocore, boto3 or moto (they are not in its build): the
+    # kernel imports lambdakit, its magics and the course package without them.
+    import subprocess
+    probe = ("import sys, lambdakit, lambdakit.course, lambdakit.notebook.magics\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'botocore', 'boto3', 'moto'}))")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -6,8 +6,6 @@ import json
 import threading
 import uuid as uuidlib
 
-from botocore.exceptions import ClientError
-
 from ..core.config import function_arn
 from ..core.errors import (InvalidParameterValueException, ResourceConflictException,
                       ResourceNotFoundException, validation_error)
@@ -109,6 +107,7 @@ class EventSources:
         aws = self.runtime.local_aws_if_running()
         if aws is None:
             return None
+        from botocore.exceptions import ClientError  # here: the browser's build has no botocore
         try:
             if kind == "kinesis":
                 found = aws.client("kinesis").describe_stream(StreamARN=arn)["StreamDescription"]
