@@ -66,27 +66,31 @@ def serve(sock, namespaces):
     signal.signal(signal.SIGCHLD, lambda *_: None)
     inherited = (sock.fileno(), wakeup_r, wakeup_w)
     children = set()  # spares and environments not reaped yet; each leads its own session
-    _offer_spare(sock, inherited, namespaces, children)
-    while True:
-        try:
-            ready, _, _ = select.select([sock, wakeup_r], [], [])
-        except InterruptedError:
-            continue
-        if wakeup_r in ready:
-            os.read(wakeup_r, 4096)
-            _reap(sock, children)
-        if sock in ready:
+    try:
+        _offer_spare(sock, inherited, namespaces, children)
+        while True:
             try:
-                request = sock.recv(MAX_MESSAGE)
-            except OSError:
-                request = b""
-            if not request:
-                # The service has closed, or its kernel died: a frozen environment would never
-                # notice, so end every child and its session, then wait for them.
-                reaper.kill_sessions(children)
-                _wait_for_children()
-                return
-            _offer_spare(sock, inherited, namespaces, children)  # ["fork"]: a spare became an environment
+                ready, _, _ = select.select([sock, wakeup_r], [], [])
+            except InterruptedError:
+                continue
+            if wakeup_r in ready:
+                os.read(wakeup_r, 4096)
+                _reap(sock, children)
+            if sock in ready:
+                try:
+                    request = sock.recv(MAX_MESSAGE)
+                except OSError:
+                    request = b""
+                if not request:
+                    return
+                _offer_spare(sock, inherited, namespaces, children)  # ["fork"]: a spare became an environment
+    except OSError:
+        return  # the service went while we answered it (a kernel killed mid-request)
+    finally:
+        # The service has closed, or its kernel died: a frozen environment would never
+        # notice, so end every child and its session, then wait for them.
+        reaper.kill_sessions(children)
+        _wait_for_children()
 
 
 def _offer_spare(sock, inherited, namespaces, children):
