@@ -77,9 +77,9 @@ def test_a_graded_exercise_passes_with_its_solution(page, served):
     open_lab(page, served)
     result = run_in_kernel(page, "\n".join((
         "from lambdakit.course import check, paths",
-        "exec((paths.course_dir() / 'solutions' / '1.2.py').read_text())",
-        "check('1.2', my_body)",
-        "import json; print(json.loads(paths.progress_file().read_text())['exercises']['1.2']['passed_at'] is not None)")))
-    assert "1.2 passed" in result["output"] and result["output"].rstrip().endswith("True")
+        "exec((paths.course_dir() / 'solutions' / '1.1.py').read_text())",
+        "check('1.1', my_body)",
+        "import json; print(json.loads(paths.progress_file().read_text())['exercises']['1.1']['passed_at'] is not None)")))
+    assert "1.1 passed" in result["output"] and result["output"].rstrip().endswith("True")
     assert str(result["output"]).count("Error") == 0
     assert refused == []
