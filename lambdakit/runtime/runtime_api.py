@@ -360,12 +360,7 @@ class _Handler(PooledHandler):
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 raise ValueError("bad Content-Length") from None
-            while length > 0:
-                piece = self.rfile.read1(min(length, _READ))
-                if not piece:
-                    raise ValueError("truncated")
-                length -= len(piece)
-                yield piece
+            yield from self._next_bytes(length)
             return
         while True:
             line = self.rfile.readline(1024)
@@ -373,14 +368,18 @@ class _Handler(PooledHandler):
             if size == 0:
                 trailers.update(_read_trailers(self.rfile))
                 return
-            while size > 0:
-                piece = self.rfile.read1(min(size, _READ))
-                if not piece:
-                    raise ValueError("truncated")
-                size -= len(piece)
-                yield piece
+            yield from self._next_bytes(size)
             if self.rfile.readline(8) not in (b"\r\n", b"\n"):
                 raise ValueError("no chunk end")
+
+    def _next_bytes(self, size):
+        """The next `size` bytes of the body, in the pieces they arrive in."""
+        while size > 0:
+            piece = self.rfile.read1(min(size, _READ))
+            if not piece:
+                raise ValueError("truncated")
+            size -= len(piece)
+            yield piece
 
     def _refused(self):
         why = self.refusal()
