@@ -296,13 +296,20 @@ def test_an_on_demand_init_runs_at_a_full_vcpu_then_at_the_share(make_runtime):
     assert (during_init, cpu_quota(runtime.environments("f")[0].cgroup.directories)) == (100_000, 7235)
 
 
-def cpu_quota(directories):
+def cgroup_setting(directories, *names):
+    """The first word of the first of `names` found in the group's directories, or None."""
     for directory in directories:
-        for name in ("cpu.cfs_quota_us", "cpu.max"):
+        for name in names:
             if os.path.exists(os.path.join(directory, name)):
                 with open(os.path.join(directory, name)) as f:
-                    return int(f.read().split()[0])
+                    return f.read().split()[0]
     return None
+
+
+def cpu_quota(directories):
+    """The group's CPU quota in microseconds per 100 ms period; None when unlimited."""
+    quota = cgroup_setting(directories, "cpu.cfs_quota_us", "cpu.max")
+    return int(quota) if quota not in (None, "max", "-1") else None
 
 
 @pytest.mark.parametrize("clock, memory, quota", [("real", 128, 7235), ("real", 1_769, 100_000),
@@ -316,12 +323,5 @@ def test_environment_limits_in_its_cgroup(make_runtime, clock, memory, quota):
     if not runtime.isolation["process_and_cpu_limits_by_cgroup"]:
         pytest.skip("no cgroups here: RLIMIT_NPROC limits processes, CPU is not limited")
     directories = runtime.environments("f")[0].cgroup.directories
-    settings = {}
-    for directory in directories:
-        for name in ("pids.max", "cpu.cfs_quota_us", "cpu.max"):
-            if os.path.exists(os.path.join(directory, name)):
-                with open(os.path.join(directory, name)) as f:
-                    settings[name] = f.read().split()[0]
-    assert settings.get("pids.max") == "1025"  # the function's 1,024 and the runtime's output thread
-    cpu = settings.get("cpu.cfs_quota_us", settings.get("cpu.max"))
-    assert (int(cpu) if cpu and cpu != "max" and cpu != "-1" else None) == quota
+    assert cgroup_setting(directories, "pids.max") == "1025"  # the function's 1,024 and the runtime's output thread
+    assert cpu_quota(directories) == quota
