@@ -276,13 +276,12 @@ class LoopbackServer(socketserver.TCPServer):
         finally:
             reader.hold = False
         reader.started = time.monotonic() if reader.pending else None
-        if not reader.gather():
+        still_open = reader.gather()
+        if still_open and not reader.head_complete() and select.select([handler.connection], [], [], LINGER_S)[0]:
+            still_open = reader.gather()
+        if not still_open:
             handler.close_connection = True
             return False
-        if not reader.head_complete() and select.select([handler.connection], [], [], LINGER_S)[0]:
-            if not reader.gather():
-                handler.close_connection = True
-                return False
         return reader.head_complete()
 
     def _end(self, handler):
