@@ -163,8 +163,7 @@ class Invocation:
         request = {"request_id": self.request_id, "deadline_ms": deadline_ms,
                    "arn": invoked_arn, "now_ms": start_ms, "client_context": client_context,
                    "identity": None, "trace_id": trace_id or new_trace_id(self.request_id, start_ms)}
-        started = time.monotonic()
-        env.thaw()
+        started = time.monotonic()  # (the pool thawed the environment when it chose it)
         if stream is not None:
             stream.begin(self.request_id, self.version.number)
         sent = env.send(["invoke", request], body, stream)
